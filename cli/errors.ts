@@ -1,0 +1,23 @@
+/**
+ * Exit codes and the two error kinds the CLI turns into messages (never stack traces):
+ *   0 ok · 1 errors in the user's spec or a failed check · 2 usage, I/O, or a bad input file.
+ */
+export const EXIT_OK = 0;
+export const EXIT_SPEC = 1;
+export const EXIT_USAGE = 2;
+
+/** Wrong flags or arguments. */
+export class UsageError extends Error {
+  constructor(message: string, readonly help?: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A file or environment problem the user can fix: names the file and what is wrong. Exit 2. */
+export class UserFacingError extends Error {
+  constructor(message: string, readonly exitCode: number = EXIT_USAGE) {
+    super(message);
+    this.name = 'UserFacingError';
+  }
+}
