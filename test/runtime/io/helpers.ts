@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { Rng } from '../../../runtime/data/rng.ts';
+import { Rng } from '../../../runtime/train/rng.ts';
 import type { HostTensor } from '../../../runtime/io/types.ts';
 
 /** A temp folder removed after the test file finishes. */
@@ -16,7 +16,7 @@ export function tempDir(prefix = 'mohawk-io-'): string {
 export function randomTensor(rng: Rng, shape: number[], scale = 1): HostTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = (rng.nextFloat() * 2 - 1) * scale;
+  for (let i = 0; i < n; i++) data[i] = (rng.float() * 2 - 1) * scale;
   return { shape, data };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../runtime/data/rng.ts';
+import { Rng } from '../../../runtime/train/rng.ts';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../../../runtime/io/safetensors.ts';
 import { FileFormatError, type HostTensor } from '../../../runtime/io/types.ts';
 import { GOLDEN_DIR } from '../../helpers/paths.ts';
@@ -52,7 +52,7 @@ function f16Grid(): { value: number; code: number }[] {
 }
 
 describe('safetensors writer and reader', () => {
-  const rng = Rng.seeded(7);
+  const rng = Rng.fromSeed(7);
   const tensors = new Map<string, HostTensor>([
     ['b.weight', randomTensor(rng, [5, 3])],
     ['a.bias', randomTensor(rng, [7])],
@@ -95,8 +95,8 @@ describe('safetensors writer and reader', () => {
     for (let i = 0; i < n; i++) {
       // Mix normal magnitudes, f16 subnormals, overflow and exact ties.
       const k = i % 4;
-      const u = rng.nextFloat() * 2 - 1;
-      values[i] = k === 0 ? u * 4 : k === 1 ? u * 1e-5 : k === 2 ? u * 70000 : ((rng.nextInt(4096) + 0.5) * 2 ** -12) * Math.sign(u);
+      const u = rng.float() * 2 - 1;
+      values[i] = k === 0 ? u * 4 : k === 1 ? u * 1e-5 : k === 2 ? u * 70000 : ((rng.int(4096) + 0.5) * 2 ** -12) * Math.sign(u);
     }
     const file16 = join(dir, 'h16.safetensors');
     const fileB = join(dir, 'hb16.safetensors');
