@@ -39,6 +39,11 @@ export class MixerShapeError extends Error {
   }
 }
 
+/** A tensor's shape as a plain array (tfjs types it as a union of tuples, awkward to destructure). */
+export function dims(t: tf.Tensor): number[] {
+  return t.shape as number[];
+}
+
 export function ssdShape(inp: SsdInputs): SsdShape {
   const [b, t, h, p] = expectRank('x', inp.x, 4);
   const [g, n] = expectRank('B', inp.B, 4).slice(2);

@@ -4,7 +4,7 @@
  * Element-wise products and a sum over N: for one token these beat batched matMuls on every backend here.
  */
 import { tf } from '../tensor/backend.ts';
-import { applyResets, MixerShapeError, type SsdInputs } from './ssd-inputs.ts';
+import { applyResets, dims, MixerShapeError, type SsdInputs } from './ssd-inputs.ts';
 
 export interface SsdStepInputs {
   /** [b, H, P] */
@@ -18,16 +18,16 @@ export interface SsdStepInputs {
 }
 
 export function ssdStep(state: tf.Tensor, inp: SsdStepInputs): { y: tf.Tensor; state: tf.Tensor } {
-  const [b, h, p, n] = state.shape;
-  const g = inp.B.shape[1];
+  const [b, h, p, n] = dims(state);
+  const g = dims(inp.B)[1];
   const check = (name: string, got: number[], want: number[]) => {
     if (got.length !== want.length || got.some((d, i) => d !== want[i]))
       throw new MixerShapeError(`ssd step: ${name} has shape [${got}], expected [${want}]`);
   };
-  check('x', inp.x.shape, [b, h, p]);
-  check('logA', inp.logA.shape, [b, h]);
-  check('B', inp.B.shape, [b, g, n]);
-  check('C', inp.C.shape, [b, g, n]);
+  check('x', dims(inp.x), [b, h, p]);
+  check('logA', dims(inp.logA), [b, h]);
+  check('B', dims(inp.B), [b, g, n]);
+  check('C', dims(inp.C), [b, g, n]);
   if (h % g !== 0) throw new MixerShapeError(`ssd step: groups G=${g} must divide heads H=${h}`);
   return tf.tidy(() => {
     const r = h / g;
@@ -45,8 +45,8 @@ export function ssdStep(state: tf.Tensor, inp: SsdStepInputs): { y: tf.Tensor; s
  */
 export function ssdRecurrent(inp: SsdInputs, initialState?: tf.Tensor): { y: tf.Tensor; finalState: tf.Tensor } {
   return tf.tidy(() => {
-    const [b, t, h, p] = inp.x.shape;
-    const n = inp.B.shape[3];
+    const [b, t, h, p] = dims(inp.x);
+    const n = dims(inp.B)[3];
     const logA = applyResets(inp.logA, inp.resets);
     let state = initialState ?? tf.zeros([b, h, p, n]);
     const ys: tf.Tensor[] = [];
