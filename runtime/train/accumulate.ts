@@ -1,0 +1,82 @@
+/**
+ * Gradient accumulation over micro-batches to one optimizer batch: gradients (and losses) are summed in the
+ * order the micro-batches arrive, then scaled once by 1/count — so the result is the gradient of the mean
+ * micro-batch loss, computed in an order that does not depend on anything but the data order.
+ */
+import { tf } from '../tensor/backend.ts';
+
+export interface AccumulatedStep {
+  /** Mean of the micro-batch losses. */
+  loss: tf.Scalar;
+  /** Gradient of that mean per parameter name; parameters without a path to the loss are absent. */
+  grads: Map<string, tf.Tensor>;
+  microBatches: number;
+}
+
+export class GradientAccumulator {
+  private readonly byVariable = new Map<string, string>();
+  private readonly sums = new Map<string, tf.Tensor>();
+  private lossSum: tf.Scalar | null = null;
+  private count = 0;
+
+  /** `params`: the trainable parameters by name (the names the optimizer uses). */
+  constructor(private readonly params: ReadonlyMap<string, tf.Variable>) {
+    for (const [name, v] of params) this.byVariable.set(v.name, name);
+  }
+
+  /** Runs one micro-batch's forward and backward (`lossFn` builds the scalar loss) and adds its gradients in. */
+  add(lossFn: () => tf.Scalar): void {
+    const { value, grads } = tf.variableGrads(lossFn, [...this.params.values()]);
+    for (const [varName, g] of Object.entries(grads)) {
+      const name = this.byVariable.get(varName)!;
+      const prev = this.sums.get(name);
+      if (prev) {
+        this.sums.set(name, prev.add(g));
+        prev.dispose();
+        g.dispose();
+      } else {
+        this.sums.set(name, g);
+      }
+    }
+    if (this.lossSum) {
+      const prev = this.lossSum;
+      this.lossSum = prev.add(value);
+      prev.dispose();
+      value.dispose();
+    } else {
+      this.lossSum = value;
+    }
+    this.count++;
+  }
+
+  /** The accumulated step (caller owns the tensors); the accumulator is empty again afterwards. */
+  finish(): AccumulatedStep {
+    if (this.count === 0 || !this.lossSum) throw new Error('gradient accumulator: finish() before any add()');
+    const n = this.count;
+    const scale = (t: tf.Tensor) => {
+      if (n === 1) return t;
+      const s = t.mul(1 / n);
+      t.dispose();
+      return s;
+    };
+    const grads = new Map<string, tf.Tensor>();
+    // Parameter order, not arrival order, so every consumer iterates the same way.
+    for (const name of this.params.keys()) {
+      const g = this.sums.get(name);
+      if (g) grads.set(name, scale(g));
+    }
+    const loss = scale(this.lossSum) as tf.Scalar;
+    this.sums.clear();
+    this.lossSum = null;
+    this.count = 0;
+    return { loss, grads, microBatches: n };
+  }
+
+  dispose(): void {
+    this.sums.forEach((t) => t.dispose());
+    this.sums.clear();
+    this.lossSum?.dispose();
+    this.lossSum = null;
+    this.count = 0;
+  }
+}
