@@ -51,6 +51,11 @@ export interface Checkpoint {
   path: string;
   config: TransformerConfig;
   tensors: Map<string, HostTensor>;
+  /**
+   * Tensors the loader transposed from the file's [in, out] layout to [out, in] (GPT-2 `Conv1D`), so every
+   * linear weight in `tensors` is [out, in]; a writer exporting back to the original layout must undo them.
+   */
+  transposed?: string[];
 }
 
 /** A checkpoint or tokenizer file that is malformed: the message names the file and what is wrong. */
