@@ -3,36 +3,51 @@
  * Each entry is the exact sum of its own terms (a masked cumulative sum), never the difference of two long
  * cumulative sums, which would lose the small per-token decays to cancellation in float32.
  * The masks are constants built once per (backend, length), outside any gradient closure.
+ *
+ * tfjs trap: the gradient of tf.cumsum is only right along the LAST axis given as a non-negative number.
+ * On another axis it is transposed (silently wrong for square tensors such as these), and axis −1 throws.
+ * So the sum runs along the last axis, which yields the transposed matrix Lᵀ[..., j, i].
  */
 import { tf } from '../tensor/backend.ts';
 
-const masks = new Map<string, { strict: tf.Tensor2D; lower: tf.Tensor2D }>();
+const masks = new Map<string, { strictUpper: tf.Tensor2D; upper: tf.Tensor2D }>();
 
-function triMasks(t: number): { strict: tf.Tensor2D; lower: tf.Tensor2D } {
+function triMasks(t: number): { strictUpper: tf.Tensor2D; upper: tf.Tensor2D } {
   const key = `${tf.getBackend()}:${t}`;
   let m = masks.get(key);
   if (!m) {
-    const strict = new Float32Array(t * t);
-    const lower = new Float32Array(t * t);
-    for (let i = 0; i < t; i++)
-      for (let j = 0; j <= i; j++) {
-        lower[i * t + j] = 1;
-        if (j < i) strict[i * t + j] = 1;
+    const strictUpper = new Float32Array(t * t);
+    const upper = new Float32Array(t * t);
+    for (let j = 0; j < t; j++)
+      for (let i = j; i < t; i++) {
+        upper[j * t + i] = 1;
+        if (i > j) strictUpper[j * t + i] = 1;
       }
-    m = { strict: tf.keep(tf.tensor2d(strict, [t, t])), lower: tf.keep(tf.tensor2d(lower, [t, t])) };
+    m = { strictUpper: tf.keep(tf.tensor2d(strictUpper, [t, t])), upper: tf.keep(tf.tensor2d(upper, [t, t])) };
     masks.set(key, m);
   }
   return m;
 }
 
-/** [..., T] → [..., T, T] decay matrix, lower-triangular including the diagonal (which is 1). */
-export function decayMatrix(logA: tf.Tensor): tf.Tensor {
+/** [..., T] → Lᵀ [..., T(j), T(i)]: upper-triangular including the diagonal (which is 1). */
+export function decayMatrixT(logA: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const t = logA.shape[logA.rank - 1];
-    const { strict, lower } = triMasks(t);
-    // rep[..., i, j] = ℓ_i for i > j, else 0; a cumulative sum down i then gives Σ_{k=j+1..i} ℓ_k.
-    const rep = logA.expandDims(-1).mul(strict);
-    const seg = tf.cumsum(rep, logA.rank - 1);
-    return tf.exp(seg).mul(lower);
+    const { strictUpper, upper } = triMasks(t);
+    // rep[..., j, i] = ℓ_i for i > j, else 0; a cumulative sum along i gives Σ_{k=j+1..i} ℓ_k.
+    const rep = logA.expandDims(logA.rank - 1).mul(strictUpper);
+    const seg = tf.cumsum(rep, logA.rank);
+    return tf.exp(seg).mul(upper);
+  });
+}
+
+/** [..., T] → L [..., T(i), T(j)]: lower-triangular including the diagonal (which is 1). */
+export function decayMatrix(logA: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const lt = decayMatrixT(logA);
+    const perm = [...Array(lt.rank).keys()];
+    perm[lt.rank - 2] = lt.rank - 1;
+    perm[lt.rank - 1] = lt.rank - 2;
+    return lt.transpose(perm);
   });
 }

@@ -6,7 +6,7 @@
  * final state), an initial state flows in, the final state comes out, and resets cut the state.
  */
 import { tf } from '../tensor/backend.ts';
-import { decayMatrix } from './segsum.ts';
+import { decayMatrixT } from './segsum.ts';
 import { applyResets, MixerShapeError, ssdShape, type SsdInputs } from './ssd-inputs.ts';
 
 export interface SsdChunkedOptions {
@@ -49,32 +49,32 @@ export function ssdChunked(inp: SsdInputs, opts: SsdChunkedOptions): SsdResult {
     const Bc = B.reshape([b, c, q, g, n]).transpose([0, 3, 1, 2, 4]); // [b,G,c,Q,N]
     const Cc = C.reshape([b, c, q, g, n]).transpose([0, 3, 1, 2, 4]);
 
-    // 1. Inside each chunk: y = (L ⊙ C·Bᵀ)·x.
-    const L = decayMatrix(lc); // [b,H,c,Q,Q]
-    const cb = tf.matMul(Cc, Bc, false, true); // [b,G,c,Q,Q]
-    const w = L.reshape([b, g, r, c, q, q]).mul(cb.reshape([b, g, 1, c, q, q]));
-    const yDiag = tf.matMul(w.reshape([b * h * c, q, q]), xc.reshape([b * h * c, q, p])).reshape([b, h, c, q, p]);
+    // 1. Inside each chunk: y = (L ⊙ C·Bᵀ)·x, built transposed (see segsum.ts) and used through transposeA.
+    const lT = decayMatrixT(lc); // [b,H,c,Q(j),Q(i)]
+    const bc = tf.matMul(Bc, Cc, false, true); // [b,G,c,Q(j),Q(i)] = B_j·C_i
+    const wT = lT.reshape([b, g, r, c * q * q]).mul(bc.reshape([b, g, 1, c * q * q]));
+    const yDiag = tf.matMul(wT.reshape([b * h * c, q, q]), xc.reshape([b * h * c, q, p]), true, false).reshape([b, h, c, q, p]);
 
     // 2. Each chunk's own final state: Σ_j exp(Σ_{k>j} ℓ_k) x_j ⊗ B_j (reverse exclusive sum: no cancellation).
     const toEnd = tf.exp(tf.cumsum(lc, 3, true, true)); // [b,H,c,Q]
-    const xw = xc.mul(toEnd.expandDims(4)).reshape([b, g, r, c, q, p]);
-    const bRep = tf.broadcastTo(Bc.reshape([b, g, 1, c, q, n]), [b, g, r, c, q, n]);
-    const sLoc = tf.matMul(xw.reshape([b * h * c, q, p]), bRep.reshape([b * h * c, q, n]), true, false); // [bHc,P,N]
+    const xw = xc.mul(toEnd.expandDims(4)).reshape([b * h * c, q, p]);
+    const sLoc = tf.matMul(xw, repeatGroups(Bc, r).reshape([b * h * c, q, n]), true, false); // [bHc,P,N]
 
     // 3. Pass states between chunks: S_in[k] = Σ_{m≤k} exp(A_m + … + A_{k−1}) S[m], S[0] = initial state.
     const fromStart = tf.cumsum(lc, 3); // [b,H,c,Q], Σ_{k≤i} ℓ_k
     const chunkSum = fromStart.slice([0, 0, 0, q - 1], [b, h, c, 1]).reshape([b, h, c]);
     const s0 = opts.initialState ?? tf.zeros([b, h, p, n]);
     const states = tf.concat([s0.reshape([b, h, 1, p * n]), sLoc.reshape([b, h, c, p * n])], 2); // [b,H,c+1,PN]
-    const chunkDecay = decayMatrix(chunkSum.pad([[0, 0], [0, 0], [1, 0]])); // [b,H,c+1,c+1]
-    const passed = tf.matMul(chunkDecay.reshape([b * h, c + 1, c + 1]), states.reshape([b * h, c + 1, p * n])).reshape([b, h, c + 1, p * n]);
+    const chunkDecayT = decayMatrixT(chunkSum.pad([[0, 0], [0, 0], [1, 0]])); // [b,H,c+1(m),c+1(k)]
+    const passed = tf
+      .matMul(chunkDecayT.reshape([b * h, c + 1, c + 1]), states.reshape([b * h, c + 1, p * n]), true, false)
+      .reshape([b, h, c + 1, p * n]);
     const sIn = passed.slice([0, 0, 0, 0], [b, h, c, p * n]); // state entering each chunk
     const finalState = passed.slice([0, 0, c, 0], [b, h, 1, p * n]).reshape([b, h, p, n]);
 
     // 4. Entering state → outputs: exp(Σ_{k≤i} ℓ_k)·(C_i·S_in).
-    const cRep = tf.broadcastTo(Cc.reshape([b, g, 1, c, q, n]), [b, g, r, c, q, n]).reshape([b * h * c, q, n]);
     const yOff = tf
-      .matMul(cRep, sIn.reshape([b * h * c, p, n]), false, true)
+      .matMul(repeatGroups(Cc, r).reshape([b * h * c, q, n]), sIn.reshape([b * h * c, p, n]), false, true)
       .reshape([b, h, c, q, p])
       .mul(tf.exp(fromStart).expandDims(4));
 
@@ -82,4 +82,15 @@ export function ssdChunked(inp: SsdInputs, opts: SsdChunkedOptions): SsdResult {
     if (pad > 0) y = y.slice([0, 0, 0, 0], [b, t, h, p]);
     return { y, finalState };
   });
+}
+
+/**
+ * [b, G, ...] → [b, G·r, ...] with each group repeated for its r consecutive heads. Kept at rank 3 because
+ * tfjs has no Tile gradient above rank 5 (broadcastTo runs as Tile).
+ */
+export function repeatGroups(t: tf.Tensor, r: number): tf.Tensor {
+  if (r === 1) return t;
+  const [b, g, ...rest] = t.shape as number[];
+  const size = rest.reduce((x, y) => x * y, 1);
+  return tf.broadcastTo(t.reshape([b * g, 1, size]), [b * g, r, size]).reshape([b, g * r, ...rest]);
 }

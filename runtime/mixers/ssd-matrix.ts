@@ -17,7 +17,7 @@ export function ssdMatrix(inp: Omit<SsdInputs, 'x'> & { x?: tf.Tensor }): tf.Ten
     const Bg = inp.B.transpose([0, 2, 1, 3]); // [b,G,T,N]
     const Cg = inp.C.transpose([0, 2, 1, 3]);
     const cb = tf.matMul(Cg, Bg, false, true); // [b,G,T,T]
-    return L.reshape([b, g, h / g, t, t]).mul(cb.reshape([b, g, 1, t, t])).reshape([b, h, t, t]);
+    return L.reshape([b, g, h / g, t * t]).mul(cb.reshape([b, g, 1, t * t])).reshape([b, h, t, t]);
   });
 }
 
