@@ -1,0 +1,234 @@
+/**
+ * Transformer building blocks as pure functions of tensors, shared by the teacher families and by students
+ * that keep teacher parts (hybrid attention layers, MLPs, norms, embeddings, head).
+ *
+ * Layout conventions (chosen for the wasm backend, where only 2-D non-transposed matMul is fast):
+ *  - activations travel as 2-D [rows, features] with rows = batch·time (b-major);
+ *  - linear weights are stored [in, out] (transposed once from the checkpoint's PyTorch [out, in]);
+ *  - attention works on [B, heads, T, hd]; probabilities come back as [B, heads, T_query, T_key].
+ * Every function returns new tensors and does not dispose its inputs: call inside tf.tidy.
+ *
+ * Gradients: all of these differentiate on every backend except `embed(..., 'gather')`, whose gradient
+ * (UnsortedSegmentSum) is missing on wasm — trainable embeddings must use 'onehot'.
+ */
+import { tf } from '../tensor/backend.ts';
+import { applyRope, type RopeConstants } from './rope.ts';
+
+export { applyRope, ropeConstants, ropeTables, ropeRotationMatrix } from './rope.ts';
+export type { RopeConstants, RopeLayout, RopeSpec, RopeTables } from './rope.ts';
+
+/** x [N, in] · w [in, out] (+ b [out]). */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  const y: tf.Tensor2D = tf.matMul(x, w);
+  return b ? tf.add<tf.Tensor2D>(y, b) : y;
+}
+
+/** RMSNorm over the last axis: x · rsqrt(mean(x²) + eps) · w (llama2.c and HF Llama order of operations). */
+export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const scale = x.square().mean(-1, true).add(eps).rsqrt();
+  return x.mul(scale).mul(weight);
+}
+
+/** LayerNorm over the last axis with the biased variance (as torch.nn.LayerNorm). */
+export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor1D, bias: tf.Tensor1D | undefined, eps: number): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const y: tf.Tensor2D = x.sub(mean).mul(variance.add(eps).rsqrt()).mul(weight);
+  return bias ? tf.add<tf.Tensor2D>(y, bias) : y;
+}
+
+export interface NormWeights {
+  weight: tf.Tensor1D;
+  /** LayerNorm only. */
+  bias?: tf.Tensor1D;
+}
+
+export function norm(kind: 'rms' | 'layer', x: tf.Tensor2D, w: NormWeights, eps: number): tf.Tensor2D {
+  return kind === 'rms' ? rmsNorm(x, w.weight, eps) : layerNorm(x, w.weight, w.bias, eps);
+}
+
+/** GPT-2's "gelu_new" (tanh approximation): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function geluNew(x: tf.Tensor): tf.Tensor {
+  const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+  return x.mul(0.5).mul(inner.tanh().add(1));
+}
+
+/** Exact (erf) GELU, as torch.nn.functional.gelu. tfjs has erf. */
+export function geluExact(x: tf.Tensor): tf.Tensor {
+  return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
+}
+
+export function silu(x: tf.Tensor): tf.Tensor {
+  return x.mul(x.sigmoid());
+}
+
+/** SwiGLU MLP: down(silu(x·gate) ⊙ (x·up)). `gateUp` may be gate and up fused column-wise [in, 2·hidden]. */
+export function swigluMlp(
+  x: tf.Tensor2D,
+  w: { gate: tf.Tensor2D; up: tf.Tensor2D; down: tf.Tensor2D; gateUp?: tf.Tensor2D },
+): tf.Tensor2D {
+  let g: tf.Tensor2D;
+  let u: tf.Tensor2D;
+  if (w.gateUp) {
+    const hidden = w.gate.shape[1];
+    [g, u] = tf.split(tf.matMul(x, w.gateUp), [hidden, hidden], 1) as [tf.Tensor2D, tf.Tensor2D];
+  } else {
+    g = tf.matMul(x, w.gate);
+    u = tf.matMul(x, w.up);
+  }
+  return tf.matMul(silu(g).mul(u) as tf.Tensor2D, w.down);
+}
+
+/** Two-layer MLP with a GELU: fc2(act(fc1(x))). */
+export function geluMlp(
+  x: tf.Tensor2D,
+  w: { fc1: tf.Tensor2D; fc1Bias?: tf.Tensor1D; fc2: tf.Tensor2D; fc2Bias?: tf.Tensor1D },
+  act: 'gelu' | 'gelu_new',
+): tf.Tensor2D {
+  const h = linear(x, w.fc1, w.fc1Bias);
+  const a = (act === 'gelu_new' ? geluNew(h) : geluExact(h)) as tf.Tensor2D;
+  return linear(a, w.fc2, w.fc2Bias);
+}
+
+/**
+ * Token embedding rows for ids [N] (int32) from table [V, D] → [N, D].
+ * 'gather' is fastest and fine without gradients; 'onehot' (oneHot·matMul) differentiates on wasm too.
+ */
+export function embed(ids: tf.Tensor1D, table: tf.Tensor2D, how: 'gather' | 'onehot' = 'gather'): tf.Tensor2D {
+  if (how === 'gather') return tf.gather(table, ids) as tf.Tensor2D;
+  return tf.matMul(tf.oneHot(ids, table.shape[0]).toFloat() as tf.Tensor2D, table);
+}
+
+/** A large negative logit: exp(s + MASKED) is exactly 0 in float32, and unlike −∞ it never makes NaN. */
+export const MASKED = -1e9;
+
+/**
+ * Additive attention mask [B or 1, 1, T, T]: 0 where query t may see key s (s ≤ t, and s < length of the
+ * row when `lengths` is given), MASKED elsewhere. Sequences are left-aligned; padding follows each row's
+ * `length` tokens. A padded query row still sees its row's real keys, so no softmax row is empty.
+ */
+export function causalMask(t: number, lengths?: readonly number[]): tf.Tensor4D {
+  const b = lengths ? lengths.length : 1;
+  const m = new Float32Array(b * t * t);
+  for (let r = 0; r < b; r++) {
+    const len = lengths ? lengths[r] : t;
+    if (!(len >= 1 && len <= t)) throw new Error(`causalMask: row ${r} length ${len} not in 1..${t}`);
+    for (let q = 0; q < t; q++)
+      for (let s = 0; s < t; s++) if (s > q || s >= len) m[(r * t + q) * t + s] = MASKED;
+  }
+  return tf.tensor4d(m, [b, 1, t, t]);
+}
+
+/**
+ * Repeats kv heads to query heads for grouped-query attention: [B, KV, T, hd] → [B, KV·rep, T, hd], query
+ * head h reading kv head ⌊h / rep⌋ (Llama / llama2.c convention).
+ */
+export function repeatKv(x: tf.Tensor4D, rep: number): tf.Tensor4D {
+  if (rep === 1) return x;
+  const [b, kv, t, hd] = x.shape;
+  // 4-D tile: webgpu runs rank-5 Tile on the CPU through a synchronous read, which Node cannot do.
+  return x.reshape([b, kv, 1, t * hd]).tile([1, 1, rep, 1]).reshape([b, kv * rep, t, hd]) as tf.Tensor4D;
+}
+
+/**
+ * Softmax attention on head-major tensors. q [B, H, Tq, hd] must already carry the 1/√hd scale
+ * (cheaper on q than on the scores); k, v [B, H, Tk, hd]; mask additive, broadcastable to [B, H, Tq, Tk]
+ * (omit it when every key is visible, as in a one-token decode step).
+ * Returns the context [B, H, Tq, hd] and the probabilities [B, H, Tq, Tk].
+ */
+export function attention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  mask?: tf.Tensor,
+): { context: tf.Tensor4D; probs: tf.Tensor4D } {
+  let scores = tf.matMul(q, k, false, true) as tf.Tensor4D;
+  if (mask) scores = scores.add(mask);
+  const probs = tf.softmax(scores) as tf.Tensor4D;
+  return { context: tf.matMul(probs, v) as tf.Tensor4D, probs };
+}
+
+export interface AttentionWeights {
+  /** [D, H·hd], [D, KV·hd], [D, KV·hd], [H·hd, D] */
+  q: tf.Tensor2D;
+  k: tf.Tensor2D;
+  v: tf.Tensor2D;
+  o: tf.Tensor2D;
+  qBias?: tf.Tensor1D;
+  kBias?: tf.Tensor1D;
+  vBias?: tf.Tensor1D;
+  oBias?: tf.Tensor1D;
+  /** Optional column-wise fusion [q | k | v] (and its bias) used instead of three matMuls when present. */
+  qkv?: tf.Tensor2D;
+  qkvBias?: tf.Tensor1D;
+}
+
+export interface AttentionShape {
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+}
+
+export interface AttentionResult {
+  /** After the output projection: [B·T, D]. */
+  out: tf.Tensor2D;
+  probs: tf.Tensor4D;
+  /** Post-RoPE keys and the values, [B, KV, T, hd], before the GQA repeat (what a KV cache stores). */
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+/** q/k/v projections of x [B·T, D] as [B, T, heads, hd] tensors. */
+export function projectQkv(
+  x: tf.Tensor2D,
+  w: AttentionWeights,
+  shape: AttentionShape,
+  batch: number,
+): { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
+  const { heads, kvHeads, headDim: hd } = shape;
+  const t = x.shape[0] / batch;
+  let q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D;
+  if (w.qkv) {
+    [q, k, v] = tf.split(linear(x, w.qkv, w.qkvBias), [heads * hd, kvHeads * hd, kvHeads * hd], 1) as tf.Tensor2D[];
+  } else {
+    q = linear(x, w.q, w.qBias);
+    k = linear(x, w.k, w.kBias);
+    v = linear(x, w.v, w.vBias);
+  }
+  return {
+    q: q.reshape([batch, t, heads, hd]),
+    k: k.reshape([batch, t, kvHeads, hd]),
+    v: v.reshape([batch, t, kvHeads, hd]),
+  };
+}
+
+/**
+ * Causal self-attention of a block: projections, RoPE (when `rope` is given) at positions offset..offset+T−1,
+ * GQA, softmax attention, output projection. x is the normed input [B·T, D].
+ * `past` (a KV cache: [B, KV, Tpast, hd] post-RoPE keys and values) is prepended to this call's keys.
+ */
+export function causalSelfAttention(
+  x: tf.Tensor2D,
+  w: AttentionWeights,
+  shape: AttentionShape,
+  opts: { batch: number; rope?: RopeConstants; mask?: tf.Tensor; offset?: number; past?: { k: tf.Tensor4D; v: tf.Tensor4D } },
+): AttentionResult {
+  const { heads, kvHeads, headDim: hd } = shape;
+  const b = opts.batch;
+  const t = x.shape[0] / b;
+  let { q, k, v } = projectQkv(x, w, shape, b);
+  if (opts.rope) {
+    q = applyRope(q, opts.rope, opts.offset ?? 0);
+    k = applyRope(k, opts.rope, opts.offset ?? 0);
+  }
+  q = q.mul(1 / Math.sqrt(hd)).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+  let kh = k.transpose([0, 2, 1, 3]) as tf.Tensor4D;
+  let vh = v.transpose([0, 2, 1, 3]) as tf.Tensor4D;
+  if (opts.past) {
+    kh = tf.concat([opts.past.k, kh], 2);
+    vh = tf.concat([opts.past.v, vh], 2);
+  }
+  const rep = heads / kvHeads;
+  const { context, probs } = attention(q, repeatKv(kh, rep), repeatKv(vh, rep), opts.mask);
+  const merged = context.transpose([0, 2, 1, 3]).reshape([b * t, heads * hd]) as tf.Tensor2D;
+  return { out: linear(merged, w.o, w.oBias), probs, k: kh, v: vh };
+}
