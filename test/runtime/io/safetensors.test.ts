@@ -210,4 +210,24 @@ describe('safetensors validation', () => {
   it('refuses to write a tensor whose data does not match its shape', () => {
     expect(() => writeSafetensors(f('bad.st'), new Map([['a', { shape: [5], data: good }]]))).toThrow(/tensor 'a' has 6 values but shape \[5\]/);
   });
+  it('seeded random corruption of the header bytes gives a FileFormatError or a valid read, never a crash', () => {
+    const file = f('fuzz.st');
+    const rng = Rng.fromSeed(99, 'safetensors-fuzz');
+    writeSafetensors(file, new Map([['a', { shape: [2, 3], data: good }], ['b', { shape: [0], data: new Float32Array(0) }]]), { k: 'v' });
+    const bytes = readFileSync(file);
+    const headerEnd = 8 + Number(bytes.readBigUInt64LE(0));
+    let errors = 0;
+    for (let k = 0; k < 400; k++) {
+      const b = Buffer.from(bytes);
+      for (let j = 0, n = 1 + rng.int(3); j < n; j++) b[rng.int(headerEnd)] = rng.int(256);
+      writeFileSync(file, b);
+      try {
+        readSafetensors(file);
+      } catch (e) {
+        expect((e as Error).name, (e as Error).message).toBe('FileFormatError');
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(200);
+  });
 });
