@@ -92,7 +92,6 @@ export class TransformerLM {
   private readonly derived: tf.Tensor[];
   private readonly rope?: RopeConstants;
   private readonly embedding: EmbeddingMode;
-  private readonly masks = new Map<number, tf.Tensor4D>();
   private disposed = false;
 
   constructor(
@@ -162,7 +161,6 @@ export class TransformerLM {
     this.disposed = true;
     for (const t of this.params.values()) t.dispose();
     for (const t of this.derived) t.dispose();
-    for (const m of this.masks.values()) m.dispose();
     this.rope?.dispose();
   }
 
@@ -178,7 +176,7 @@ export class TransformerLM {
     const cap = opts.capture;
     const selected = layerFilter(cap);
     // A decode step (past given) sees every cached key: no mask needed.
-    const mask = past ? undefined : opts.lengths ? causalMask(t, opts.lengths) : this.causalMask(t);
+    const mask = past ? undefined : causalMask(t, opts.lengths);
     const out: ForwardResult = { layers: [] };
     const newK: tf.Tensor4D[] = [];
     const newV: tf.Tensor4D[] = [];
@@ -230,7 +228,7 @@ export class TransformerLM {
       }
     } finally {
       h.dispose();
-      if (mask && opts.lengths) mask.dispose();
+      mask?.dispose();
     }
     if (opts.cache) out.cache = { k: newK, v: newV, batch: b, length: offset + t };
     return out;
@@ -251,15 +249,6 @@ export class TransformerLM {
     // A trainable tied head must read the embedding Variable itself (transposed matMul: slower on wasm).
     const logits: tf.Tensor2D = w.head ? tf.matMul(x, w.head) : tf.matMul(x, w.embed, false, true);
     return w.headBias ? tf.add<tf.Tensor2D>(logits, w.headBias) : logits;
-  }
-
-  private causalMask(t: number): tf.Tensor4D {
-    let m = this.masks.get(t);
-    if (!m) {
-      m = tf.keep(causalMask(t));
-      this.masks.set(t, m);
-    }
-    return m;
   }
 }
 
