@@ -1,0 +1,193 @@
+/**
+ * The two SSM mixers (Discrete Mamba-2 and Mamba-2, optionally GQA-aware) over the shared SSD core, in the
+ * three forms. Both follow the same pipeline and differ only in the decay and the output tail:
+ *
+ *   in_proj → causal conv over [x|B|C] (identity | SiLU) → repeat kv blocks → decay → SSD → + D·x → tail → out_proj
+ *   discrete_mamba2: log α = −softplus(a), x unscaled,   tail = y ⊙ SiLU(z + z_bias)       (no norm)
+ *   mamba2:          log α = Δ·A, x̄ = Δ·x,              tail = RMSNorm_groups(y ⊙ SiLU(z))·w (gated norm)
+ *
+ * Projections fold batch×time into rows for 2-D matMuls against [in, out] weights (see layout.ts).
+ */
+import { tf } from '../tensor/backend.ts';
+import { causalConv, convStateAfter, convStep } from './conv.ts';
+import { continuousDecay, discreteLogDecay } from './decay.ts';
+import { GATED_NORM_EPS, type MixerDims, mixerParamSpecs } from './layout.ts';
+import { ssdChunked, repeatGroups } from './ssd-chunked.ts';
+import { MixerShapeError, type SsdInputs } from './ssd-inputs.ts';
+import { addDiagonal, applyMixingMatrix, ssdMatrix } from './ssd-matrix.ts';
+import { ssdRecurrent, ssdStep } from './ssd-step.ts';
+
+export type MixerForm = 'chunked' | 'matrix' | 'recurrent';
+
+/** Decode state: conv inputs [b, conv_dim, K] (oldest first) and SSM state [b, H, P, N], float32. */
+export interface MixerCache {
+  conv: tf.Tensor;
+  ssm: tf.Tensor;
+}
+
+/** Device parameters in compute layout (layout.ts), keyed by HF names relative to the mixer. */
+export type MixerParams = Record<string, tf.Tensor>;
+
+export interface MixerForwardOptions {
+  /** Default 'chunked' (training and prefill); 'matrix' materialises T×T per head; 'recurrent' steps. */
+  form?: MixerForm;
+  /** [b, T] 0/1: token starts a new packed sequence (neither conv nor state crosses it). */
+  resets?: tf.Tensor;
+  /** State before position 0 (continue a prefill); not with the 'matrix' form. */
+  cache?: MixerCache;
+  /** Also return the state after the last token. */
+  returnCache?: boolean;
+}
+
+interface Streams {
+  /** [b, T, H, P], after conv (and kv repeat), before Δ scaling: the D skip reads it. */
+  x: tf.Tensor;
+  core: SsdInputs;
+  /** Mamba-2 only: Δ [b, T, H]. */
+  delta?: tf.Tensor;
+  /** [b·T, d_inner] */
+  z: tf.Tensor;
+  /** [b, T, conv_dim] before the conv: the next conv state is built from it. */
+  xbcRaw: tf.Tensor;
+}
+
+export class Mixer {
+  constructor(
+    readonly dims: MixerDims,
+    readonly params: MixerParams,
+  ) {
+    for (const spec of mixerParamSpecs(dims))
+      if (!params[spec.name]) throw new MixerShapeError(`mixer ${dims.kind}: parameter '${spec.name}' is missing`);
+  }
+
+  /** u [b, T, d_model] → [b, T, d_model]. */
+  forward(u: tf.Tensor, opts: MixerForwardOptions = {}): { out: tf.Tensor; cache?: MixerCache } {
+    const form = opts.form ?? 'chunked';
+    if (form === 'matrix' && opts.cache) throw new MixerShapeError('mixer: the matrix form takes no initial cache (use chunked or recurrent)');
+    this.checkInput(u, 3);
+    return tf.tidy(() => {
+      const [b, t] = u.shape as number[];
+      const s = this.streams(u, opts.resets, opts.cache);
+      let y: tf.Tensor;
+      let finalState: tf.Tensor | undefined;
+      if (form === 'chunked') {
+        const r = ssdChunked(s.core, { chunk: this.dims.q, initialState: opts.cache?.ssm });
+        y = r.y;
+        finalState = r.finalState;
+      } else if (form === 'recurrent') {
+        const r = ssdRecurrent(s.core, opts.cache?.ssm);
+        y = r.y;
+        finalState = r.finalState;
+      } else {
+        y = applyMixingMatrix(ssdMatrix(s.core), s.core.x);
+      }
+      const out = this.tail(y, s.x, s.z, b * t).reshape([b, t, this.dims.dModel]);
+      if (!opts.returnCache) return { out };
+      if (!finalState) throw new MixerShapeError('mixer: the matrix form cannot return a cache');
+      return { out, cache: { conv: convStateAfter(s.xbcRaw, this.dims.k, opts.cache?.conv), ssm: finalState } };
+    });
+  }
+
+  /**
+   * The mixing matrix per head acting on the mixer's x, [b, H, T, T] with D on the diagonal: what stage 1
+   * matches against the teacher's attention. For Mamba-2 it includes Δ_s (y = M·x, not M·x̄).
+   */
+  materialize(u: tf.Tensor, opts: { resets?: tf.Tensor } = {}): tf.Tensor {
+    this.checkInput(u, 3);
+    return tf.tidy(() => {
+      const s = this.streams(u, opts.resets);
+      let m = ssdMatrix(s.core);
+      if (s.delta) m = m.mul(s.delta.transpose([0, 2, 1]).expandDims(2));
+      return addDiagonal(m, this.params.D);
+    });
+  }
+
+  /** One token: u [b, d_model] → [b, d_model] and the next cache. */
+  step(u: tf.Tensor, cache: MixerCache): { out: tf.Tensor; cache: MixerCache } {
+    this.checkInput(u, 2);
+    const d = this.dims;
+    return tf.tidy(() => {
+      const b = u.shape[0];
+      const { xbc, z, last } = this.project(u, b, 1);
+      const conv = convStep(cache.conv, xbc, this.params['conv1d.weight'], this.params['conv1d.bias']);
+      const s = this.ssmInputs(this.activate(conv.out).reshape([b, 1, d.convDim]), last, b, 1);
+      const r = ssdStep(cache.ssm, {
+        x: s.core.x.reshape([b, d.h, d.p]),
+        logA: s.core.logA.reshape([b, d.h]),
+        B: s.core.B.reshape([b, d.g, d.n]),
+        C: s.core.C.reshape([b, d.g, d.n]),
+      });
+      const out = this.tail(r.y.reshape([b, 1, d.h, d.p]), s.x, z, b);
+      return { out, cache: { conv: conv.state, ssm: r.state } };
+    });
+  }
+
+  /** An all-zero cache for batch b (the state before any token). */
+  emptyCache(b: number): MixerCache {
+    const d = this.dims;
+    return { conv: tf.zeros([b, d.convDim, d.k]), ssm: tf.zeros([b, d.h, d.p, d.n]) };
+  }
+
+  private checkInput(u: tf.Tensor, rank: number): void {
+    const last = u.shape[u.rank - 1];
+    if (u.rank !== rank || last !== this.dims.dModel)
+      throw new MixerShapeError(`mixer: input has shape [${u.shape}], expected rank ${rank} with last dim d_model = ${this.dims.dModel}`);
+  }
+
+  /** in_proj on [b·T, d_model] rows, split into the conv input, z and the decay input (a or dt). */
+  private project(u: tf.Tensor, b: number, t: number): { xbc: tf.Tensor; z: tf.Tensor; last: tf.Tensor } {
+    const d = this.dims;
+    const proj = tf.matMul(u.reshape([b * t, d.dModel]), this.params['in_proj.weight']);
+    if (d.kind === 'discrete_mamba2') {
+      const [xbc, z, a] = tf.split(proj, [d.convDim, d.dInner, d.h], 1);
+      return { xbc, z, last: a };
+    }
+    const [z, xbc, dt] = tf.split(proj, [d.dInner, d.convDim, d.h], 1);
+    return { xbc, z, last: dt };
+  }
+
+  private activate(t: tf.Tensor): tf.Tensor {
+    return this.dims.kind === 'mamba2' ? t.mul(tf.sigmoid(t)) : t;
+  }
+
+  private streams(u: tf.Tensor, resets: tf.Tensor | undefined, cache?: MixerCache): Streams {
+    const d = this.dims;
+    const [b, t] = u.shape as number[];
+    const { xbc, z, last } = this.project(u, b, t);
+    const xbcRaw = xbc.reshape([b, t, d.convDim]);
+    const history = cache && d.k > 1 ? cache.conv.slice([0, 0, 1], [b, d.convDim, d.k - 1]).transpose([0, 2, 1]) : undefined;
+    const conv = causalConv(xbcRaw, this.params['conv1d.weight'], this.params['conv1d.bias'], { history, resets });
+    const s = this.ssmInputs(this.activate(conv), last, b, t);
+    if (resets) s.core.resets = resets;
+    return { ...s, z, xbcRaw };
+  }
+
+  /** Conv output [b, T, conv_dim] + decay input [b·T, H] → SSD inputs with kv blocks repeated. */
+  private ssmInputs(xbc: tf.Tensor, last: tf.Tensor, b: number, t: number): { x: tf.Tensor; core: SsdInputs; delta?: tf.Tensor } {
+    const d = this.dims;
+    const [xs, bs, cs] = tf.split(xbc, [d.xHeads * d.p, d.bGroups * d.n, d.g * d.n], 2);
+    const x = repeatGroups(xs.reshape([b * t, d.xHeads, d.p]), d.h / d.xHeads).reshape([b, t, d.h, d.p]);
+    const B = repeatGroups(bs.reshape([b * t, d.bGroups, d.n]), d.g / d.bGroups).reshape([b, t, d.g, d.n]);
+    const C = cs.reshape([b, t, d.g, d.n]);
+    if (d.kind === 'discrete_mamba2') return { x, core: { x, logA: discreteLogDecay(last).reshape([b, t, d.h]), B, C } };
+    const { delta, logA } = continuousDecay(last, this.params.dt_bias, this.params.A_log);
+    const delta3 = delta.reshape([b, t, d.h]);
+    return { x, delta: delta3, core: { x: x.mul(delta3.expandDims(3)), logA: logA.reshape([b, t, d.h]), B, C } };
+  }
+
+  /** y [b, T, H, P] + D·x, then the kind's gate/norm and out_proj on [rows, d_inner]. */
+  private tail(y: tf.Tensor, x: tf.Tensor, z: tf.Tensor, rows: number): tf.Tensor {
+    const d = this.dims;
+    const yd = y.add(x.mul(this.params.D.reshape([1, 1, d.h, 1]))).reshape([rows, d.dInner]);
+    let gated: tf.Tensor;
+    if (d.kind === 'discrete_mamba2') {
+      const zb = z.add(this.params.z_bias);
+      gated = yd.mul(zb.mul(tf.sigmoid(zb)));
+    } else {
+      const v = yd.mul(z.mul(tf.sigmoid(z))).reshape([rows, d.g, d.dInner / d.g]);
+      const normed = v.mul(tf.rsqrt(v.square().mean(2, true).add(GATED_NORM_EPS)));
+      gated = normed.reshape([rows, d.dInner]).mul(this.params['norm.weight']);
+    }
+    return tf.matMul(gated, this.params['out_proj.weight']);
+  }
+}
