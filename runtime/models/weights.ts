@@ -78,6 +78,8 @@ export interface FamilySource {
   finalNorm: NormSource;
   /** Untied head [V, D] (+ bias); undefined = tied to the embedding. */
   head?: LinearSource;
+  /** Bias of a tied head (a checkpoint may tie the weight and still carry lm_head.bias). */
+  tiedHeadBias?: string;
 }
 
 export interface WeightOptions {
@@ -197,9 +199,12 @@ export function buildWeights(ckpt: Checkpoint, source: FamilySource, opts: Weigh
     const h = linearW(source.head, vocab, d);
     head = h.w;
     headBias = h.b;
-  } else if (!trainable) {
-    head = embed.transpose();
-    derived.push(head);
+  } else {
+    if (!trainable) {
+      head = embed.transpose();
+      derived.push(head);
+    }
+    if (source.tiedHeadBias) headBias = vector(source.tiedHeadBias, vocab);
   }
   return { weights: { embed, positions, layers, finalNorm, head, headBias }, params, derived };
 }

@@ -31,6 +31,7 @@ export function gpt2Source(cfg: TransformerConfig, names: ReadonlySet<string>): 
       down: lin(H(i, 'mlp.c_proj')),
     })),
     finalNorm: { weight: `${pre}ln_f.weight`, bias: optional(names, `${pre}ln_f.bias`) },
+    tiedHeadBias: tiedHead ? optional(names, 'lm_head.bias') : undefined,
     head: tiedHead ? undefined : lin('lm_head'),
   };
 }

@@ -19,7 +19,8 @@ export function llamaSource(cfg: TransformerConfig, names: ReadonlySet<string>):
       down: { weight: L(i, 'mlp.down_proj.weight') },
     })),
     finalNorm: { weight: 'model.norm.weight' },
-    head: tiedHead ? undefined : { weight: 'lm_head.weight' },
+    tiedHeadBias: tiedHead ? optional(names, 'lm_head.bias') : undefined,
+    head: tiedHead ? undefined : { weight: 'lm_head.weight', bias: optional(names, 'lm_head.bias') },
   };
 }
 

@@ -22,6 +22,7 @@ export function phiSource(cfg: TransformerConfig, names: ReadonlySet<string>): F
       down: lin(L(i, 'mlp.fc2')),
     })),
     finalNorm: { weight: 'model.final_layernorm.weight', bias: optional(names, 'model.final_layernorm.bias') },
+    tiedHeadBias: tiedHead ? optional(names, 'lm_head.bias') : undefined,
     head: tiedHead ? undefined : lin('lm_head'),
   };
 }
