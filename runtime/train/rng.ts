@@ -67,8 +67,8 @@ export class Rng {
   private constructor(
     private stateHi: number,
     private stateLo: number,
-    private readonly incHi: number,
-    private readonly incLo: number,
+    private incHi: number,
+    private incLo: number,
   ) {}
 
   /**
@@ -99,6 +99,15 @@ export class Rng {
     const [ih, il] = parseHex64(s.inc, 'inc');
     if ((il & 1) === 0) throw new Error(`rng state: 'inc' must be odd, got ${s.inc}`);
     return new Rng(sh, sl, ih, il);
+  }
+
+  /** Continues from a saved state in place (holders of this object see the restored stream). */
+  setState(s: RngState): void {
+    const r = Rng.fromState(s);
+    this.stateHi = r.stateHi;
+    this.stateLo = r.stateLo;
+    this.incHi = r.incHi;
+    this.incLo = r.incLo;
   }
 
   state(): RngState {

@@ -54,6 +54,9 @@ describe('Rng (PCG32)', () => {
     const fromA = [a.float(), a.normal(), a.int(1000), a.nextUint32()];
     const fromB = [b.float(), b.normal(), b.int(1000), b.nextUint32()];
     expect(fromB).toEqual(fromA);
+    const c = Rng.fromSeed(99);
+    c.setState(saved);
+    expect([c.float(), c.normal(), c.int(1000), c.nextUint32()]).toEqual(fromA);
   });
 
   it('gives different sequences for different streams of one seed; labels map to stream numbers', () => {
