@@ -120,7 +120,7 @@ export function writeCheckpoint(
   if (existsSync(final)) {
     // A stray from a run killed after its rename but before `latest` moved: same step, not referenced.
     step('remove-stray');
-    removeCheckpointDir(run, name);
+    removeCheckpointDir(run, name, step);
   }
   step('rename');
   renameSync(tmp, final);
@@ -134,15 +134,16 @@ export function writeCheckpoint(
   return { name: rel, state };
 }
 
-function removeCheckpointDir(run: RunDir, entry: string): void {
+function removeCheckpointDir(run: RunDir, entry: string, step: (label: string) => void = () => {}): void {
   // Rename first so a half-deleted folder never looks like a checkpoint.
-  const trash = join(run.checkpoints, `.trash-${entry.replace(/^\.(tmp|trash)-/, '')}-${process.pid}-${Date.now()}`);
   const src = join(run.checkpoints, entry);
   if (entry.startsWith('.trash-')) {
     rmSync(src, { recursive: true, force: true });
     return;
   }
+  const trash = join(run.checkpoints, `.trash-${entry.replace(/^\.tmp-/, '')}-${process.pid}-${Date.now()}`);
   renameSync(src, trash);
+  step(`trashed ${entry}`);
   rmSync(trash, { recursive: true, force: true });
 }
 
@@ -181,9 +182,8 @@ function prune(run: RunDir, latestRel: string, keep: number, keepStageEnds: bool
   }
   for (const c of all) {
     if (kept.has(c.entry)) continue;
-    if (c.entry.startsWith('.tmp-') && c.entry.endsWith(`-${process.pid}`)) continue; // ours, in flight
     step(`delete ${c.entry}`);
-    removeCheckpointDir(run, c.entry);
+    removeCheckpointDir(run, c.entry, step);
   }
 }
 
