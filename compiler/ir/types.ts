@@ -159,6 +159,8 @@ export interface KernelVariantIR {
   q: number;
   dtype: DType;
   targets: KernelTarget[];
+  /** CUDA compute capabilities × 10 to build for (e.g. [90] → `<key>_sm90.cu`); present when targets include cuda. */
+  sm?: number[];
 }
 
 export interface EvalIR {
@@ -179,4 +181,6 @@ export interface MohawkIR {
   stages: StageIR[];
   kernels: KernelVariantIR[];
   eval: EvalIR;
+  /** sha256 (hex) of the canonical JSON of this IR without `hash` (compiler/ir/canonical.ts); set by `mohawkc ir`. */
+  hash?: string;
 }
