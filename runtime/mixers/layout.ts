@@ -34,12 +34,18 @@ export interface MixerDims {
   bGroups: number;
   convDim: number;
   inProjOut: number;
+  /**
+   * Biases on in_proj and out_proj (phi-mamba/Llamba `bias=True`). A discrete mixer with biases has no
+   * separate z_bias (the z part of in_proj.bias plays its role); it is how a decay initialisation is carried,
+   * since without a bias the decay input a is a pure projection of the normed hidden state.
+   */
+  bias: boolean;
 }
 
 export const OPEN_GATE_Z_BIAS = 1.278464542761; // SiLU(b) = 1
 export const GATED_NORM_EPS = 1e-5;
 
-export function mixerDims(ir: MixerIR, dModel: number): MixerDims {
+export function mixerDims(ir: MixerIR, dModel: number, opts: { bias?: boolean } = {}): MixerDims {
   const { heads: h, headDim: p, groups: g, dState: n, convWidth: k, chunk: q, dInner } = ir;
   const bad = (m: string) => new MixerShapeError(`mixer ${ir.kind}: ${m}`);
   for (const [name, v] of Object.entries({ heads: h, headDim: p, groups: g, dState: n, convWidth: k, chunk: q, dInner, dModel }))
@@ -56,7 +62,7 @@ export function mixerDims(ir: MixerIR, dModel: number): MixerDims {
     bGroups = kv;
   }
   const convDim = xHeads * p + bGroups * n + g * n;
-  return { kind: ir.kind, dModel, dInner, h, p, g, n, k, q, xHeads, bGroups, convDim, inProjOut: convDim + dInner + h };
+  return { kind: ir.kind, dModel, dInner, h, p, g, n, k, q, xHeads, bGroups, convDim, inProjOut: convDim + dInner + h, bias: opts.bias ?? false };
 }
 
 export type ParamRole = 'linear' | 'conv' | 'vector';
@@ -77,7 +83,9 @@ export function mixerParamSpecs(d: MixerDims): ParamSpec[] {
     { name: 'D', shape: [d.h], role: 'vector' },
     { name: 'out_proj.weight', shape: [d.dModel, d.dInner], role: 'linear' },
   ];
-  if (d.kind === 'discrete_mamba2') return [...common, { name: 'z_bias', shape: [d.dInner], role: 'vector' }];
+  if (d.bias)
+    common.push({ name: 'in_proj.bias', shape: [d.inProjOut], role: 'vector' }, { name: 'out_proj.bias', shape: [d.dModel], role: 'vector' });
+  if (d.kind === 'discrete_mamba2') return d.bias ? common : [...common, { name: 'z_bias', shape: [d.dInner], role: 'vector' }];
   return [
     ...common,
     { name: 'dt_bias', shape: [d.h], role: 'vector' },

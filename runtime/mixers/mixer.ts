@@ -137,7 +137,8 @@ export class Mixer {
   /** in_proj on [b·T, d_model] rows, split into the conv input, z and the decay input (a or dt). */
   private project(u: tf.Tensor, b: number, t: number): { xbc: tf.Tensor; z: tf.Tensor; last: tf.Tensor } {
     const d = this.dims;
-    const proj = tf.matMul(u.reshape([b * t, d.dModel]), this.params['in_proj.weight']);
+    let proj = tf.matMul(u.reshape([b * t, d.dModel]), this.params['in_proj.weight']);
+    if (d.bias) proj = proj.add(this.params['in_proj.bias']);
     if (d.kind === 'discrete_mamba2') {
       const [xbc, z, a] = tf.split(proj, [d.convDim, d.dInner, d.h], 1);
       return { xbc, z, last: a };
@@ -181,13 +182,14 @@ export class Mixer {
     const yd = y.add(x.mul(this.params.D.reshape([1, 1, d.h, 1]))).reshape([rows, d.dInner]);
     let gated: tf.Tensor;
     if (d.kind === 'discrete_mamba2') {
-      const zb = z.add(this.params.z_bias);
+      const zb = d.bias ? z : z.add(this.params.z_bias);
       gated = yd.mul(zb.mul(tf.sigmoid(zb)));
     } else {
       const v = yd.mul(z.mul(tf.sigmoid(z))).reshape([rows, d.g, d.dInner / d.g]);
       const normed = v.mul(tf.rsqrt(v.square().mean(2, true).add(GATED_NORM_EPS)));
       gated = normed.reshape([rows, d.dInner]).mul(this.params['norm.weight']);
     }
-    return tf.matMul(gated, this.params['out_proj.weight']);
+    const out = tf.matMul(gated, this.params['out_proj.weight']);
+    return d.bias ? out.add(this.params['out_proj.bias']) : out;
   }
 }

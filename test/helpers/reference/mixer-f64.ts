@@ -16,6 +16,8 @@ export interface MixerF64Config {
   n: number;
   k: number;
   kvHeads?: number;
+  /** in_proj.bias and out_proj.bias present (then a discrete mixer has no z_bias). */
+  bias?: boolean;
 }
 
 export type ParamsF64 = Record<string, Float64Array>;
@@ -48,7 +50,7 @@ function streams(cfg: MixerF64Config, prm: ParamsF64, u: Float64Array, bi: numbe
   for (let ti = 0; ti < t; ti++) {
     const row = new Float64Array(outW);
     for (let o = 0; o < outW; o++) {
-      let acc = 0;
+      let acc = cfg.bias ? prm['in_proj.bias'][o] : 0;
       for (let i = 0; i < D; i++) acc += W[o * D + i] * u[(bi * t + ti) * D + i];
       row[o] = acc;
     }
@@ -132,7 +134,7 @@ export function mixerForwardF64(cfg: MixerF64Config, prm: ParamsF64, u: Float64A
       }
       const gated = new Float64Array(dInner);
       if (cfg.kind === 'discrete_mamba2') {
-        for (let i = 0; i < dInner; i++) gated[i] = y[i] * silu(s.z[ti][i] + prm.z_bias[i]);
+        for (let i = 0; i < dInner; i++) gated[i] = y[i] * silu(s.z[ti][i] + (cfg.bias ? 0 : prm.z_bias[i]));
       } else {
         const gs = dInner / g;
         for (let gi = 0; gi < g; gi++) {
@@ -146,7 +148,7 @@ export function mixerForwardF64(cfg: MixerF64Config, prm: ParamsF64, u: Float64A
         }
       }
       for (let o = 0; o < D; o++) {
-        let acc = 0;
+        let acc = cfg.bias ? prm['out_proj.bias'][o] : 0;
         for (let i = 0; i < dInner; i++) acc += prm['out_proj.weight'][o * dInner + i] * gated[i];
         out[(bi * t + ti) * D + o] = acc;
       }

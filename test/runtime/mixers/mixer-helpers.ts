@@ -16,6 +16,7 @@ export interface MixerCase {
   k: number;
   q: number;
   kvHeads?: number;
+  bias?: boolean;
 }
 
 export function mixerIR(c: MixerCase): MixerIR {
@@ -36,7 +37,7 @@ export function mixerIR(c: MixerCase): MixerIR {
 }
 
 export function f64Config(c: MixerCase): MixerF64Config {
-  return { kind: c.kind, dModel: c.dModel, h: c.h, p: c.p, g: c.g, n: c.n, k: c.k, kvHeads: c.kvHeads };
+  return { kind: c.kind, dModel: c.dModel, h: c.h, p: c.p, g: c.g, n: c.n, k: c.k, kvHeads: c.kvHeads, bias: c.bias };
 }
 
 /** Parameters drawn so every path matters: non-identity conv, non-trivial gate, D ≠ 1, real decays. */
@@ -79,7 +80,7 @@ export function deviceParams(d: MixerDims, prm: ParamsF64): MixerParams {
 }
 
 export function buildMixer(c: MixerCase, seed: number): { mixer: Mixer; prm: ParamsF64; dims: MixerDims } {
-  const dims = mixerDims(mixerIR(c), c.dModel);
+  const dims = mixerDims(mixerIR(c), c.dModel, { bias: c.bias });
   const prm = randomParamsF64(dims, seed);
   return { mixer: new Mixer(dims, deviceParams(dims, prm)), prm, dims };
 }

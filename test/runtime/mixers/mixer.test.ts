@@ -18,7 +18,9 @@ const CASES: [string, MixerCase][] = [
   ['discrete, G < H', { kind: 'discrete_mamba2', dModel: 12, h: 4, p: 3, g: 2, n: 5, k: 4, q: 8 }],
   ['discrete, stories260K layer', { kind: 'discrete_mamba2', dModel: 64, h: 8, p: 8, g: 8, n: 8, k: 4, q: 16 }],
   ['discrete GQA (kv 2)', { kind: 'discrete_mamba2', dModel: 16, h: 4, p: 4, g: 4, n: 4, k: 3, q: 8, kvHeads: 2 }],
+  ['discrete with biases', { kind: 'discrete_mamba2', dModel: 8, h: 2, p: 4, g: 2, n: 3, k: 2, q: 4, bias: true }],
   ['mamba2, G = 1, expand 2', { kind: 'mamba2', dModel: 6, h: 4, p: 3, g: 1, n: 5, k: 4, q: 8 }],
+  ['mamba2 with biases, K = 1', { kind: 'mamba2', dModel: 8, h: 2, p: 4, g: 2, n: 3, k: 1, q: 3, bias: true }],
   ['mamba2 GQA as MambaInLlama (G = H, N = P)', { kind: 'mamba2', dModel: 16, h: 4, p: 4, g: 4, n: 4, k: 4, q: 5, kvHeads: 2 }],
 ];
 
