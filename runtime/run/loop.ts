@@ -279,8 +279,8 @@ export async function runStages(opts: RunOptions): Promise<RunSummary> {
           }
           const result = acc.finish();
           try {
-            loss = (await result.loss.data())[0];
-            const norms = await gradNorms(result.grads);
+            const norms = await gradNorms(result.grads, result.loss);
+            loss = norms.loss;
             guardFinite(loss, norms.perParam, { stage: plan.name, step: step + 1, tokens, lastCheckpoint });
             clipToNorm(result.grads, norms.total, plan.gradClip);
             opt.apply(result.grads, lr);

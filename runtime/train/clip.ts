@@ -10,21 +10,26 @@ export interface GradNorms {
   total: number;
   /** Pre-clip norm per parameter, in the order of the gradient map. */
   perParam: Map<string, number>;
+  /** The value of the `loss` scalar passed in (NaN when none was). */
+  loss: number;
 }
 
-/** Norms of the gradients (async: one device read). The global norm is summed on the host in float64. */
-export async function gradNorms(grads: ReadonlyMap<string, tf.Tensor>): Promise<GradNorms> {
+/**
+ * Norms of the gradients, summed on the host in float64. One device read (async, as webgpu requires) for
+ * all of them and, when given, the step's loss, so a training step synchronises once.
+ */
+export async function gradNorms(grads: ReadonlyMap<string, tf.Tensor>, loss?: tf.Scalar): Promise<GradNorms> {
   const perParam = new Map<string, number>();
-  if (grads.size === 0) return { total: 0, perParam };
-  const squares = tf.tidy(() => tf.stack([...grads.values()].map((g) => g.square().sum())));
-  const sq = await squares.data();
-  squares.dispose();
+  const packed = tf.tidy(() => tf.stack([loss ?? tf.scalar(NaN), ...[...grads.values()].map((g) => g.square().sum())]));
+  const values = await packed.data();
+  packed.dispose();
   let sum = 0;
   [...grads.keys()].forEach((name, i) => {
-    perParam.set(name, Math.sqrt(sq[i]));
-    sum += sq[i];
+    const sq = values[i + 1];
+    perParam.set(name, Math.sqrt(sq));
+    sum += sq;
   });
-  return { total: Math.sqrt(sum), perParam };
+  return { total: Math.sqrt(sum), perParam, loss: values[0] };
 }
 
 /**

@@ -62,7 +62,8 @@ describe('runStages', () => {
       acc.add(() => loss(batch));
     }
     const { grads, loss: l } = acc.finish();
-    const norms = await gradNorms(grads);
+    const norms = await gradNorms(grads, l);
+    expect(norms.loss).toBe((await l.data())[0]);
     expect(clipToNorm(grads, norms.total, plan.gradClip)).toBeLessThan(1);
     const opt = new AdamW(manual, plan.optimizer);
     opt.apply(grads, lrAt(plan.schedule, plan.lr, 0, 1));

@@ -19,6 +19,11 @@ describe('gradient clipping', () => {
     expect(norms.total).toBeCloseTo(norm64(raw), 4);
     raw.forEach((x, i) => expect(norms.perParam.get(`p${i}`)!).toBeCloseTo(norm64([x]), 5));
     expect([...norms.perParam.keys()]).toEqual(['p0', 'p1', 'p2']);
+    expect(norms.loss).toBeNaN();
+    const loss = tf.scalar(2.5);
+    expect((await gradNorms(grads, loss)).loss).toBe(2.5); // read in the same device round trip
+    expect((await gradNorms(new Map(), loss)).total).toBe(0);
+    loss.dispose();
     grads.forEach((g) => g.dispose());
   });
 
