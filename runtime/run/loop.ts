@@ -25,7 +25,9 @@ import { matchesAny } from '../train/name-patterns.ts';
 import type { Rng } from '../train/rng.ts';
 import { lrAt, type Schedule } from '../train/schedule.ts';
 import { existsSync } from 'node:fs';
-import { cleanRunDir, loadLatest, writeCheckpoint, type LoadedCheckpoint, type WriteOptions } from './checkpoint.ts';
+import { writeCheckpoint, type LoadedCheckpoint, type WriteOptions } from './checkpoint.ts';
+import { lockRunDir } from './lock.ts';
+import { resume } from './resume.ts';
 import { configHash } from './config-hash.ts';
 import { RunDirError } from './errors.ts';
 import { MetricsLog, type StepMetrics } from './metrics.ts';
@@ -165,17 +167,27 @@ export async function runStages(opts: RunOptions): Promise<RunSummary> {
   const plans = opts.stages.map((s) => s.plan);
   const names = plans.map((p) => p.name);
   if (new Set(names).size !== names.length) throw new RangeError(`stage names must be unique: ${names.join(', ')}`);
-  const shape = plans.map(stageSteps);
+  plans.forEach(stageSteps); // validates every plan before anything is written
   const hash = opts.configHash ?? configHash({ ir: opts.ir ?? null, plans });
-  const rngs = opts.rngs ?? {};
-  const progress = opts.progress ?? silentProgress;
 
   const run = openRunDir(opts.dir, opts.ir);
   if (existsSync(run.latest) && opts.resume === false) {
     throw new RunDirError(run.root, 'already holds a run with checkpoints; resume it or choose a new --run directory');
   }
-  cleanRunDir(run);
-  const ckpt = loadLatest(run);
+  const unlock = lockRunDir(run);
+  try {
+    return await trainLocked(run, opts, hash);
+  } finally {
+    unlock();
+  }
+}
+
+async function trainLocked(run: RunDir, opts: RunOptions, hash: string): Promise<RunSummary> {
+  const names = opts.stages.map((s) => s.plan.name);
+  const shape = opts.stages.map((s) => stageSteps(s.plan));
+  const rngs = opts.rngs ?? {};
+  const progress = opts.progress ?? silentProgress;
+  const ckpt = resume(run.root);
   if (ckpt) {
     if (ckpt.state.configHash !== hash) {
       throw new RunDirError(run.root, `was trained with another configuration (hash ${ckpt.state.configHash.slice(0, 12)}…, now ${hash.slice(0, 12)}…); use a new --run directory`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { StageIR } from '../../../compiler/ir/types.ts';
 import { RunDirError, TrainingDivergedError } from '../../../runtime/run/errors.ts';
 import { planFromStage, runStages, stageSteps, unfrozen, type RunOptions } from '../../../runtime/run/loop.ts';
 import { readMetrics } from '../../../runtime/run/metrics.ts';
+import { resume } from '../../../runtime/run/resume.ts';
 import { GradientAccumulator } from '../../../runtime/train/accumulate.ts';
 import { AdamW } from '../../../runtime/train/adamw.ts';
 import { clipToNorm, gradNorms } from '../../../runtime/train/clip.ts';
@@ -198,6 +199,13 @@ describe('runStages', () => {
     await expect(runStages({ dir, params: a.params, stages: short, ir, resume: false })).rejects.toThrow(/already holds a run/);
     await expect(runStages({ dir, params: a.params, stages: short, ir: { spec: 'b.mohawk' } })).rejects.toThrow(/different IR/);
     expect((await runStages({ dir, params: a.params, stages: short, ir })).stages[0].skipped).toBe(true);
+    // one trainer per directory: a live lock holder is refused, a dead one's lock is taken over
+    writeFileSync(join(dir, 'run.lock'), `${process.pid}\n`);
+    await expect(runStages({ dir, params: a.params, stages: short, ir })).rejects.toThrow(`is in use by process ${process.pid}`);
+    writeFileSync(join(dir, 'run.lock'), '999999999\n');
+    await runStages({ dir, params: a.params, stages: short, ir });
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+    expect(resume(join(dir, 'nowhere'))).toBeNull();
     dispose(a.params);
     // a fresh directory with resume off is fine; no checkpoints → nothing to refuse
     const b = build();
