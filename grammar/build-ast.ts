@@ -64,6 +64,13 @@ export class AstBuilder {
     const stageKind = tok(n, 'stageKind');
     const open = tok(n, 'LCurly')!;
     const close = tok(n, 'RCurly')!;
+    if (stageKind && !tok(n, 'Colon'))
+      this.problems.push({
+        code: 'MHK0003',
+        message: `expected ':' before the stage kind \`${stageKind.image}\``,
+        span: tokSpan(stageKind),
+        help: `write \`${kind.image}${nameTok ? ` ${nameTok.image}` : ''} : ${stageKind.image} {\``,
+      });
     const entries = nodes(n, 'entry').map((e) => this.entry(e));
     const commas = toks(n, 'Comma');
     // Entries on one line must be separated by commas: `a = 1 b = 2` reads like a typo.

@@ -116,7 +116,8 @@ export function parseSpec(input: string | Uint8Array, file: string): ParseResult
   for (const e of parser.errors) {
     const t = e.token;
     const atEof = t.tokenType === EOF || Number.isNaN(t.startOffset);
-    const start = atEof ? text.length : t.startOffset;
+    // At the end of the file, point just after the last token (where the missing `}` belongs), not past blank lines.
+    const start = atEof ? text.replace(/\s+$/, '').length : t.startOffset;
     problems.push({
       code: atEof ? 'MHK0011' : 'MHK0003',
       message: atEof ? `unexpected end of file: ${e.message.replace(/, found the end of the file$/, '')}` : e.message,

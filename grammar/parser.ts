@@ -3,7 +3,7 @@
  *
  *   spec      := edition? block*
  *   edition   := 'mohawk' NUMBER
- *   block     := NAME NAME? (':' NAME)? '{' (entry ','?)* '}'
+ *   block     := NAME NAME? (':' NAME)? '{' (entry ','?)* '}'      (a missing ':' is reported, not a parse failure)
  *   entry     := NAME '=' value
  *   value     := unary (('..' | '..=') unary)?
  *   unary     := '-'? postfix
@@ -51,8 +51,9 @@ export class MohawkParser extends CstParser {
   public block = this.RULE('block', () => {
     this.CONSUME(T.Identifier, { LABEL: 'kind' });
     this.OPTION(() => this.CONSUME2(T.Identifier, { LABEL: 'name' }));
+    // The colon is optional here so that `stage x end_to_end {` gets one clear error (build-ast.ts).
     this.OPTION2(() => {
-      this.CONSUME(T.Colon);
+      this.OPTION4(() => this.CONSUME(T.Colon));
       this.CONSUME3(T.Identifier, { LABEL: 'stageKind' });
     });
     this.CONSUME(T.LCurly);

@@ -29,12 +29,21 @@ const NAMED: Record<BlockKind, 'required' | 'optional' | 'none'> = {
 };
 const SINGLE: BlockKind[] = ['teacher', 'student', 'defaults', 'kernels', 'eval'];
 
-function collectBlocks(ctx: Ctx, spec: Spec): Map<BlockKind, Block[]> {
+interface Blocks {
+  byKind: Map<BlockKind, Block[]>;
+  /** Kinds written in the spec (even if that block had a naming error), or suggested for an unknown kind. */
+  mentioned: Set<string>;
+}
+
+function collectBlocks(ctx: Ctx, spec: Spec): Blocks {
   const byKind = new Map<BlockKind, Block[]>(BLOCK_KINDS.map((k) => [k, []]));
+  const mentioned = new Set<string>();
   for (const b of spec.blocks) {
     const kind = b.kind.text;
+    mentioned.add(kind);
     if (!(BLOCK_KINDS as readonly string[]).includes(kind)) {
       const near = suggest(kind, BLOCK_KINDS);
+      if (near) mentioned.add(near);
       ctx.error('MHK0101', b.kind.span, `unknown block kind \`${kind}\``, { help: `${near ? `did you mean \`${near}\`? ` : ''}blocks: ${BLOCK_KINDS.map((k) => `\`${k}\``).join(', ')}` });
       continue;
     }
@@ -63,7 +72,7 @@ function collectBlocks(ctx: Ctx, spec: Spec): Map<BlockKind, Block[]> {
     }
     list.push(b);
   }
-  return byKind;
+  return { byKind, mentioned };
 }
 
 export interface CheckResult {
@@ -79,13 +88,17 @@ export function checkSpec(spec: Spec, source: SourceText, sink: DiagnosticSink, 
     ctx.error('MHK0008', spec.edition.versionSpan, `edition ${spec.edition.version} is not supported by this compiler`, { help: `supported: ${EDITIONS.join(', ')}` });
     return {};
   }
-  const blocks = collectBlocks(ctx, spec);
+  const { byKind: blocks, mentioned } = collectBlocks(ctx, spec);
   const first = (k: BlockKind) => blocks.get(k)![0];
   const wholeFile = { start: 0, end: 0 };
-  for (const k of ['teacher', 'student'] as const)
-    if (!first(k)) ctx.error('MHK0109', wholeFile, `the spec has no \`${k}\` block`, { help: k === 'teacher' ? 'e.g. `teacher stories260k { checkpoint = "stories260K/stories260K.bin", tokenizer = "stories260K/tok512.bin" }`' : 'e.g. `student llamba { mixer = discrete_mamba2(d_state: 8) }`' });
-  if (!blocks.get('stage')!.length && spec.blocks.every((b) => b.kind.text !== 'stage'))
-    ctx.error('MHK0109', wholeFile, 'the spec has no `stage` block', { help: 'e.g. `stage distil : end_to_end { tokens = 2M }`' });
+  const EXAMPLE: Record<string, string> = {
+    teacher: 'e.g. `teacher stories260k { checkpoint = "stories260K/stories260K.bin", tokenizer = "stories260K/tok512.bin" }`',
+    student: 'e.g. `student llamba { mixer = discrete_mamba2(d_state: 8) }`',
+    stage: 'e.g. `stage distil : end_to_end { tokens = 2M }`',
+  };
+  // A block that is there but misnamed or misspelt has its own error; do not also call it missing.
+  for (const k of ['teacher', 'student', 'stage'] as const)
+    if (!mentioned.has(k)) ctx.error('MHK0109', wholeFile, `the spec has no \`${k}\` block`, { help: EXAMPLE[k] });
 
   const teacher = first('teacher') ? checkTeacher(ctx, first('teacher')) : undefined;
   const student = first('student') ? checkStudent(ctx, first('student'), teacher) : undefined;

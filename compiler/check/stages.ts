@@ -65,7 +65,7 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
   const s = ctx.settings(block, 'stage');
   const kind = kindOf(block);
   if (!kind) {
-    unknownName(ctx, kindName.span, kindName.text, STAGE_KINDS, 'stage kind');
+    unknownName(ctx, kindName.span, kindName.text, STAGE_KINDS, 'stage kind', 'MHK0501');
     return undefined;
   }
   let ok = true;
@@ -223,6 +223,8 @@ function resolveData(ctx: Ctx, e: Entry | undefined, data: DataFacts, block: Blo
       return data.sources.get(names[0])!.ir ? names[0] : undefined;
     }
     ctx.error('MHK0601', block.header, `stage \`${block.name!.text}\` does not say which data source to read (${names.length} are declared)`, { help: `add \`data = ${names[0]}\` to the stage or to \`defaults\`` });
+    // Any of them may be the one meant: do not also call them unused.
+    names.forEach((n) => markUsed(data, n));
     return undefined;
   }
   const v = e.value;
@@ -235,6 +237,8 @@ function resolveData(ctx: Ctx, e: Entry | undefined, data: DataFacts, block: Blo
   if (!src) {
     const near = suggest(ref, names);
     ctx.error('MHK0105', v.span, `no data source named \`${ref}\``, { help: near ? `did you mean \`${near}\`?` : `declared sources: ${names.map((n) => `\`${n}\``).join(', ')}` });
+    // The misspelt name may mean any source: do not also call them unused.
+    names.forEach((n) => markUsed(data, n));
     return undefined;
   }
   markUsed(data, ref);
@@ -250,15 +254,16 @@ function checkLayers(ctx: Ctx, block: Block, e: Entry | undefined, kind: StageKi
     }
     return layers ? layers.map((l) => l.index) : undefined;
   }
-  if (!e) return layers ? layers.filter((l) => l.kind === 'ssm').map((l) => l.index) : undefined;
-  const items = readIndexList(ctx, e.value, 'layers', {
-    studentName: env.student?.name,
-    member: (m) => {
-      if (!layers) return undefined;
-      if (m === 'all_layers') return layers.map((l) => l.index);
-      return layers.filter((l) => l.kind === (m === 'ssm_layers' ? 'ssm' : 'attention')).map((l) => l.index);
-    },
-  });
+  const items = e
+    ? readIndexList(ctx, e.value, 'layers', {
+        studentName: env.student?.name,
+        member: (m) => {
+          if (!layers) return undefined;
+          if (m === 'all_layers') return layers.map((l) => l.index);
+          return layers.filter((l) => l.kind === (m === 'ssm_layers' ? 'ssm' : 'attention')).map((l) => l.index);
+        },
+      })
+    : layers?.filter((l) => l.kind === 'ssm').map((l) => ({ index: l.index, frozen: false, span: block.header }));
   if (!items || !layers) return undefined;
   let ok = true;
   for (const it of items) {
@@ -276,7 +281,7 @@ function checkLayers(ctx: Ctx, block: Block, e: Entry | undefined, kind: StageKi
   }
   if (!ok) return undefined;
   if (!items.length) {
-    ctx.error('MHK0506', e.value.span, `stage \`${block.name!.text}\` selects no layer`);
+    ctx.error('MHK0506', e!.value.span, `stage \`${block.name!.text}\` selects no layer`);
     return undefined;
   }
   if (kind === 'matrix_orientation') {

@@ -108,9 +108,9 @@ export function readName<T extends string>(ctx: Ctx, v: Value, key: string, allo
   return undefined;
 }
 
-export function unknownName(ctx: Ctx, span: Span, name: string, allowed: readonly string[], what: string): void {
+export function unknownName(ctx: Ctx, span: Span, name: string, allowed: readonly string[], what: string, code: 'MHK0106' | 'MHK0501' = 'MHK0106'): void {
   const near = suggest(name, allowed);
-  ctx.error('MHK0106', span, `unknown ${what} \`${name}\``, { help: `${near ? `did you mean \`${near}\`? ` : ''}${what}: ${allowed.map((a) => `\`${a}\``).join(', ')}` });
+  ctx.error(code, span, `unknown ${what} \`${name}\``, { help: `${near ? `did you mean \`${near}\`? ` : ''}${what}: ${allowed.map((a) => `\`${a}\``).join(', ')}` });
 }
 
 export function readBool(ctx: Ctx, v: Value, key: string): boolean | undefined {
