@@ -215,3 +215,35 @@ export class ShuffledWindowSource {
     return out;
   }
 }
+
+export interface TeacherSampledOptions {
+  sampler: TeacherSampler;
+  /** Weight of teacher rows relative to the text parts (default 1). */
+  weight?: number;
+  /** Text streams to mix in (none: teacher samples only). */
+  text?: { name?: string; tokens: Int32Array; weight?: number }[];
+  batch: number;
+  seqLen: number;
+  seed: number;
+  stream?: string;
+}
+
+/**
+ * Rows sampled from the teacher (for when the corpus is small), optionally mixed with text by weight: a
+ * RandomWindowSource whose part 0 is the teacher. The sampler (temperature, top-p) comes from the teacher
+ * model code; it must take its randomness from the rng it is given so that resume is exact.
+ */
+export class TeacherSampledSource extends RandomWindowSource {
+  constructor(opts: TeacherSampledOptions) {
+    super({
+      parts: [
+        { kind: 'teacher', name: 'teacher', sampler: opts.sampler, weight: opts.weight ?? 1 },
+        ...(opts.text ?? []).map((t) => ({ kind: 'text' as const, ...t })),
+      ],
+      batch: opts.batch,
+      seqLen: opts.seqLen,
+      seed: opts.seed,
+      ...(opts.stream ? { stream: opts.stream } : {}),
+    });
+  }
+}
