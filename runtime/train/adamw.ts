@@ -70,23 +70,35 @@ export class AdamW {
     }
     const k = this.steps + 1;
     const { beta1, beta2, eps, weightDecay } = this.config;
-    const stepSize = lr / (1 - beta1 ** k);
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** k);
-    for (const [name, p] of this.params) {
-      const g = grads.get(name);
-      if (!g) continue;
-      const m = this.m.get(name)!;
-      const v = this.v.get(name)!;
-      tf.tidy(() => {
-        const m1 = m.add(g.sub(m).mul(1 - beta1));
-        const v1 = v.mul(beta2).add(g.square().mul(1 - beta2));
-        const decayed = this.decayed.has(name) && weightDecay !== 0 ? p.mul(1 - lr * weightDecay) : p;
-        const denom = v1.sqrt().div(bc2Sqrt).add(eps);
-        const p1 = decayed.sub(m1.div(denom).mul(stepSize));
-        m.assign(m1);
-        v.assign(v1);
-        p.assign(p1);
-      });
+    // The step's constants as tensors made once, not once per parameter and op (each is an upload on webgpu).
+    const c = {
+      oneMinusB1: tf.scalar(1 - beta1),
+      b2: tf.scalar(beta2),
+      oneMinusB2: tf.scalar(1 - beta2),
+      keep: tf.scalar(1 - lr * weightDecay),
+      bc2Sqrt: tf.scalar(Math.sqrt(1 - beta2 ** k)),
+      eps: tf.scalar(eps),
+      stepSize: tf.scalar(lr / (1 - beta1 ** k)),
+    };
+    try {
+      for (const [name, p] of this.params) {
+        const g = grads.get(name);
+        if (!g) continue;
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        tf.tidy(() => {
+          const m1 = m.add(g.sub(m).mul(c.oneMinusB1));
+          const v1 = v.mul(c.b2).add(g.square().mul(c.oneMinusB2));
+          const decayed = this.decayed.has(name) && weightDecay !== 0 ? p.mul(c.keep) : p;
+          const denom = v1.sqrt().div(c.bc2Sqrt).add(c.eps);
+          const p1 = decayed.sub(m1.div(denom).mul(c.stepSize));
+          m.assign(m1);
+          v.assign(v1);
+          p.assign(p1);
+        });
+      }
+    } finally {
+      Object.values(c).forEach((t) => t.dispose());
     }
     this.steps = k;
   }

@@ -1,7 +1,8 @@
 /**
  * Measures what a checkpoint costs for a stories260K-sized model (260,032 float32 parameters in the teacher's
  * tensor shapes, AdamW moments for all of them): reading the tensors off the backend, writing the checkpoint
- * (encode, sha256, write + fsync, rename, `latest`) and loading + verifying it. Not a test (no timing in tests).
+ * (encode, sha256, write + fsync, rename, `latest`) and loading + verifying it; and, for scale, one optimizer
+ * update (grad norms + clip + AdamW) over the same parameters. Not a test (no timing in tests).
  * Usage: npx tsx test/runtime/run/bench/checkpoint-cost.ts [backend] [repeats]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { loadLatest, writeCheckpoint } from '../../../../runtime/run/checkpoint.
 import { openRunDir } from '../../../../runtime/run/run-dir.ts';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from '../../../../runtime/run/state.ts';
 import { AdamW } from '../../../../runtime/train/adamw.ts';
+import { clipToNorm, gradNorms } from '../../../../runtime/train/clip.ts';
 import { mapToHost } from '../../../../runtime/train/host-tensors.ts';
 import { Rng } from '../../../../runtime/train/rng.ts';
 import { tf, useBackend, type BackendName } from '../../../../runtime/tensor/backend.ts';
@@ -61,7 +63,19 @@ for (let i = 1; i <= repeats; i++) {
 }
 rmSync(root, { recursive: true, force: true });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const update: number[] = [];
+for (let i = 0; i < repeats; i++) {
+  const grads = new Map([...params].map(([n, p]) => [n, tf.randomNormal(p.shape, 0, 1, 'float32', i) as tf.Tensor]));
+  const t = performance.now();
+  const norms = await gradNorms(grads);
+  clipToNorm(grads, norms.total, 1);
+  opt.apply(grads, 1e-3);
+  await params.get('model.norm.weight')!.data(); // wait for the device
+  update.push(performance.now() - t);
+  grads.forEach((g) => g.dispose());
+}
 console.log(
   `${backend}: ${count} parameters, ${(bytes / 1e6).toFixed(2)} MB per checkpoint; median of ${repeats}: ` +
-    `read off the backend ${median(times.read).toFixed(1)} ms, write ${median(times.write).toFixed(1)} ms, load + verify ${median(times.load).toFixed(1)} ms`,
+    `read off the backend ${median(times.read).toFixed(1)} ms, write ${median(times.write).toFixed(1)} ms, load + verify ${median(times.load).toFixed(1)} ms; ` +
+    `one optimizer update (norms + clip + AdamW, ${params.size} tensors) ${median(update).toFixed(1)} ms`,
 );
