@@ -194,7 +194,8 @@ export class StudentLM {
     if (layer.kind === 'attention') {
       const past = ctx.past as { k: tf.Tensor4D; v: tf.Tensor4D } | undefined;
       const r = transformerBlock(x, w, cfg, { batch: ctx.batch, rope: this.rope, mask: ctx.mask, offset: ctx.offset ?? 0, past });
-      const cache = ctx.cache ? { k: past ? tf.concat([past.k, r.k], 2) : r.k, v: past ? tf.concat([past.v, r.v], 2) : r.v } : undefined;
+      // r.k / r.v already include the past keys and values.
+      const cache = ctx.cache ? { k: r.k, v: r.v } : undefined;
       return { output: r.output, cache };
     }
     const mixer = layer.mixer!;
