@@ -110,6 +110,8 @@ class Tokenizer implements Llama2cTokenizer {
   private readonly lookup = new Map<string, number>();
   private readonly keys: string[];
   private readonly printed: Uint8Array[][];
+  /** Piece id of each one-byte string (most code points of English text), without building a string. */
+  private readonly singleByte: (number | undefined)[];
 
   constructor(
     readonly file: string,
@@ -123,6 +125,7 @@ class Tokenizer implements Llama2cTokenizer {
     this.keys.forEach((k, id) => {
       if (!this.lookup.has(k)) this.lookup.set(k, id);
     });
+    this.singleByte = Array.from({ length: 256 }, (_, b) => this.lookup.get(String.fromCharCode(b)));
     // What run.c prints per token, after a BOS (index 1) and after anything else (index 0).
     this.printed = pieces.map((p) => [printable(p), printable(p[0] === 0x20 ? p.subarray(1) : p)]);
   }
@@ -143,7 +146,7 @@ class Tokenizer implements Llama2cTokenizer {
     while (start < bytes.length) {
       let end = start + 1;
       while (end < bytes.length && (bytes[end] & 0xc0) === 0x80 && end - start < 4) end++;
-      const id = this.lookup.get(latin1(bytes.subarray(start, end)));
+      const id = end - start === 1 ? this.singleByte[bytes[start]] : this.lookup.get(latin1(bytes.subarray(start, end)));
       if (id !== undefined) ids.push(id);
       else for (let i = start; i < end; i++) ids.push(bytes[i] + 3);
       start = end;
@@ -172,12 +175,11 @@ class Tokenizer implements Llama2cTokenizer {
       if (id === undefined) return;
       const score = this.scores[id];
       if (!(score > MIN_SCORE)) return;
-      heap.push({ score, left, right, id, leftVersion: version[left], rightVersion: version[right] });
+      heap.push(score, left, right, id, version[left], version[right]);
     };
     for (let i = 0; i + 1 < n; i++) consider(i);
-    for (;;) {
-      const c = heap.pop();
-      if (!c) break;
+    const c = heap.top;
+    while (heap.pop()) {
       // Stale if either node was merged away or rewritten since this pair was seen.
       if (version[c.left] !== c.leftVersion || version[c.right] !== c.rightVersion || next[c.left] !== c.right) continue;
       tok[c.left] = c.id;
@@ -240,51 +242,99 @@ function isPrintOrSpace(b: number): boolean {
   return (b >= 0x20 && b <= 0x7e) || (b >= 0x09 && b <= 0x0d);
 }
 
-interface Candidate {
-  score: number;
-  left: number;
-  right: number;
-  id: number;
-  leftVersion: number;
-  rightVersion: number;
-}
-
-/** Max-heap on score; ties go to the leftmost pair (node indices keep list order, as run.c's scan). */
+/**
+ * Max-heap of candidate merges on score; ties go to the leftmost pair (node indices keep list order, as
+ * run.c's scan). Struct-of-arrays in typed arrays: no allocation per candidate on million-token inputs.
+ */
 class PairHeap {
-  private items: Candidate[] = [];
-  private better(a: Candidate, b: Candidate): boolean {
-    return a.score > b.score || (a.score === b.score && a.left < b.left);
+  private n = 0;
+  private score = new Float64Array(64);
+  private left = new Int32Array(64);
+  private right = new Int32Array(64);
+  private id = new Int32Array(64);
+  private lv = new Int32Array(64);
+  private rv = new Int32Array(64);
+  /** The last popped candidate. */
+  top = { score: 0, left: 0, right: 0, id: 0, leftVersion: 0, rightVersion: 0 };
+
+  private better(a: number, b: number): boolean {
+    return this.score[a] > this.score[b] || (this.score[a] === this.score[b] && this.left[a] < this.left[b]);
   }
-  push(c: Candidate): void {
-    const h = this.items;
-    h.push(c);
-    let i = h.length - 1;
+
+  private swap(a: number, b: number): void {
+    const s = this.score[a];
+    this.score[a] = this.score[b];
+    this.score[b] = s;
+    swapInt(this.left, a, b);
+    swapInt(this.right, a, b);
+    swapInt(this.id, a, b);
+    swapInt(this.lv, a, b);
+    swapInt(this.rv, a, b);
+  }
+
+  private grow(): void {
+    const cap = this.score.length * 2;
+    const g = <T extends Float64Array | Int32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      return b;
+    };
+    this.score = g(this.score);
+    this.left = g(this.left);
+    this.right = g(this.right);
+    this.id = g(this.id);
+    this.lv = g(this.lv);
+    this.rv = g(this.rv);
+  }
+
+  push(score: number, left: number, right: number, id: number, leftVersion: number, rightVersion: number): void {
+    if (this.n === this.score.length) this.grow();
+    let i = this.n++;
+    this.score[i] = score;
+    this.left[i] = left;
+    this.right[i] = right;
+    this.id[i] = id;
+    this.lv[i] = leftVersion;
+    this.rv[i] = rightVersion;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.better(h[i], h[parent])) break;
-      [h[i], h[parent]] = [h[parent], h[i]];
+      if (!this.better(i, parent)) break;
+      this.swap(i, parent);
       i = parent;
     }
   }
-  pop(): Candidate | undefined {
-    const h = this.items;
-    if (h.length === 0) return undefined;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+
+  /** Moves the best candidate into `top`; false when empty. */
+  pop(): boolean {
+    if (this.n === 0) return false;
+    const t = this.top;
+    t.score = this.score[0];
+    t.left = this.left[0];
+    t.right = this.right[0];
+    t.id = this.id[0];
+    t.leftVersion = this.lv[0];
+    t.rightVersion = this.rv[0];
+    this.n--;
+    if (this.n > 0) {
+      this.swap(0, this.n);
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let best = i;
-        if (l < h.length && this.better(h[l], h[best])) best = l;
-        if (r < h.length && this.better(h[r], h[best])) best = r;
+        if (l < this.n && this.better(l, best)) best = l;
+        if (r < this.n && this.better(r, best)) best = r;
         if (best === i) break;
-        [h[i], h[best]] = [h[best], h[i]];
+        this.swap(i, best);
         i = best;
       }
     }
-    return top;
+    return true;
   }
+}
+
+function swapInt(arr: Int32Array, a: number, b: number): void {
+  const t = arr[a];
+  arr[a] = arr[b];
+  arr[b] = t;
 }
