@@ -1,0 +1,51 @@
+/**
+ * The dispatch table: generated/kernels/dispatch.ts (typed, for programs that import it) and
+ * generated/kernels/kernels.json (the same data, for the build's manifest and for harnesses outside Node).
+ * Keys are sorted and the JSON is written with a fixed key order, so the output is byte-stable.
+ */
+import type { KernelVariantIR } from '../ir/types.ts';
+import { KERNEL_BANNER_LINES, slashBanner } from './banner.ts';
+import { cudaOps } from './cuda/emit.ts';
+import { opPlans } from './plan.ts';
+
+export const TABLE_VERSION = 1;
+
+export const wgslPath = (key: string) => `kernels/wgsl/${key}.wgsl`;
+export const cudaPath = (key: string) => `kernels/cuda/${key}_sm90.cu`;
+
+export function tableData(variants: KernelVariantIR[]) {
+  const entries: Record<string, unknown> = {};
+  for (const v of variants) {
+    entries[v.key] = {
+      key: v.key,
+      kernel: v.kernel,
+      decay: v.decay,
+      n: v.n,
+      p: v.p,
+      h: v.h,
+      g: v.g,
+      q: v.q,
+      dtype: v.dtype,
+      ...(v.targets.includes('wgsl') ? { wgsl: { file: wgslPath(v.key), ops: opPlans(v) } } : {}),
+      ...(v.targets.includes('cuda') ? { cuda: { file: cudaPath(v.key), arch: 'sm_90', ops: cudaOps(v) } } : {}),
+    };
+  }
+  return { tableVersion: TABLE_VERSION, variants: entries };
+}
+
+export function emitDispatchTs(variants: KernelVariantIR[]): string {
+  const data = tableData(variants);
+  return (
+    slashBanner() +
+    '//\n// Kernel variant key → generated files, WGSL pass graphs (bindings, workgroup sizes, grids) and CUDA entry\n' +
+    '// points. Read by runtime/kernels (registerKernelTable).\n' +
+    "import type { KernelTable } from '../../runtime/kernels/table.ts';\n\n" +
+    `export const KERNELS: KernelTable = ${JSON.stringify(data, null, 2)};\n\n` +
+    'export default KERNELS;\n'
+  );
+}
+
+export function emitKernelsJson(variants: KernelVariantIR[]): string {
+  const doc = { _generated: KERNEL_BANNER_LINES, ...tableData(variants) };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
