@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.ts';
+import { canonicalJson } from './config-hash.ts';
 import { RunDirError } from './errors.ts';
 
 export interface RunDir {
@@ -32,7 +33,7 @@ export function runDirPaths(dir: string): RunDir {
 
 /**
  * Creates the directory (and checkpoints/) if needed and records the IR. An existing ir.json must hold the
- * same IR: a run directory belongs to one configuration.
+ * same IR (compared as canonical JSON, so key order does not matter): a run directory belongs to one configuration.
  */
 export function openRunDir(dir: string, ir?: unknown): RunDir {
   const run = runDirPaths(dir);
@@ -45,7 +46,13 @@ export function openRunDir(dir: string, ir?: unknown): RunDir {
   if (ir !== undefined) {
     const text = JSON.stringify(ir, null, 2) + '\n';
     if (existsSync(run.ir)) {
-      if (readFileSync(run.ir, 'utf8') !== text) {
+      let same = false;
+      try {
+        same = canonicalJson(JSON.parse(readFileSync(run.ir, 'utf8'))) === canonicalJson(ir);
+      } catch {
+        throw new RunDirError(run.root, 'ir.json is not valid JSON; restore it or use a new --run directory');
+      }
+      if (!same) {
         throw new RunDirError(run.root, 'holds a run of a different IR (ir.json differs); use a new --run directory');
       }
     } else {

@@ -52,7 +52,7 @@ describe('kill -9', () => {
     const rng = Rng.fromSeed(2024, 'kill-writer');
     const dir = freshDir();
     let lastStep = 0;
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 4; round++) {
       const { child, done } = startChild('write-checkpoints-child.ts', [dir]);
       // Wait for this round's first new checkpoint, then kill at a random moment of the writing loop.
       await waitFor(() => (loadLatestStep(dir) ?? 0) > lastStep, 'a checkpoint');

@@ -198,6 +198,7 @@ describe('runStages', () => {
     await expect(runStages({ dir, params: a.params, stages: a.stages, ir })).rejects.toThrow(/another configuration/);
     await expect(runStages({ dir, params: a.params, stages: short, ir, resume: false })).rejects.toThrow(/already holds a run/);
     await expect(runStages({ dir, params: a.params, stages: short, ir: { spec: 'b.mohawk' } })).rejects.toThrow(/different IR/);
+    writeFileSync(join(dir, 'ir.json'), '{\n"spec":   "a.mohawk"}'); // same IR, other formatting: still accepted
     expect((await runStages({ dir, params: a.params, stages: short, ir })).stages[0].skipped).toBe(true);
     // one trainer per directory: a live lock holder is refused, a dead one's lock is taken over
     writeFileSync(join(dir, 'run.lock'), `${process.pid}\n`);
