@@ -64,7 +64,12 @@ export function reportError(e: unknown): number {
     process.stderr.write(`error: ${e.message}\n`);
     return e.exitCode;
   }
-  const err = e as { name?: string; message?: string; code?: string };
+  const err = e as { name?: string; message?: string; code?: string; exitCode?: unknown };
+  // Errors that choose their own exit code (TrainingDivergedError: 3) keep it.
+  if (err && typeof err.exitCode === 'number' && Number.isInteger(err.exitCode) && err.exitCode > 0 && typeof err.message === 'string') {
+    process.stderr.write(`error: ${err.message}\n`);
+    return err.exitCode;
+  }
   // File-format and backend errors from the runtime carry a user-facing message of their own.
   if (err && typeof err.message === 'string' && /Error$/.test(err.name ?? '') && err.name !== 'Error' && err.name !== 'TypeError' && err.name !== 'RangeError') {
     process.stderr.write(`error: ${err.message}\n`);
