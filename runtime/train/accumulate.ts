@@ -21,13 +21,18 @@ export class GradientAccumulator {
 
   /** `params`: the trainable parameters by name (the names the optimizer uses). */
   constructor(private readonly params: ReadonlyMap<string, tf.Variable>) {
-    for (const [name, v] of params) this.byVariable.set(v.name, name);
+    for (const [name, v] of params) {
+      // tfjs silently drops non-trainable variables from variableGrads: say so instead of training nothing.
+      if (!v.trainable) throw new TypeError(`parameter '${name}' is a tf.Variable created with trainable = false; a stage cannot train it`);
+      this.byVariable.set(v.name, name);
+    }
   }
 
   /** Runs one micro-batch's forward and backward (`lossFn` builds the scalar loss) and adds its gradients in. */
   add(lossFn: () => tf.Scalar): void {
     const { value, grads } = tf.variableGrads(lossFn, [...this.params.values()]);
     for (const [varName, g] of Object.entries(grads)) {
+      if (!g) continue;
       const name = this.byVariable.get(varName)!;
       const prev = this.sums.get(name);
       if (prev) {

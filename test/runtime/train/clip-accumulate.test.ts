@@ -122,8 +122,11 @@ describe('gradient accumulation', () => {
     params.forEach((p) => p.dispose());
   });
 
-  it('refuses to finish an empty accumulation', () => {
+  it('refuses to finish an empty accumulation, and parameters tfjs would silently skip', () => {
     const acc = new GradientAccumulator(new Map());
     expect(() => acc.finish()).toThrow(/before any add/);
+    const frozen = tf.variable(tf.zeros([2]), false);
+    expect(() => new GradientAccumulator(new Map([['model.norm.weight', frozen]]))).toThrow(/'model.norm.weight' .* trainable = false/);
+    frozen.dispose();
   });
 });
