@@ -30,6 +30,7 @@ export function detectCheckpointFormat(path: string): CheckpointFormat {
     closeSync(fd);
   }
   if (head.toString('latin1') === 'GGUF') return 'gguf';
+  if (name.endsWith('.gguf')) throw new FileFormatError(path, "not a GGUF file (magic is not 'GGUF')");
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04)
     throw new FileFormatError(path, 'is a PyTorch (zip/pickle) checkpoint, which mohawk does not load; save it as safetensors (model.save_pretrained(..., safe_serialization=True))');
   // Pickle: PROTO opcode, protocol 2–5, then another opcode (printable); a llama2.c header's dim < 2^20 has

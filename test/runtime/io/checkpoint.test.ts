@@ -183,5 +183,8 @@ describe('loadCheckpoint: bad checkpoints give FileFormatErrors naming the file 
     writeFileSync(f4, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(100)]));
     expect(formatError(() => loadCheckpoint(f4)).message).toMatch(/PyTorch \(zip\/pickle\) checkpoint/);
     expect(formatError(() => loadCheckpoint(join(dir, 'absent.bin'))).message).toMatch(/cannot open: ENOENT/);
+    const f5 = join(dir, 'model.gguf');
+    writeFileSync(f5, bytes.subarray(0, 4096));
+    expect(formatError(() => readTeacherHeader(f5)).message).toBe(`${f5}: not a GGUF file (magic is not 'GGUF')`);
   });
 });
