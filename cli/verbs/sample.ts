@@ -1,12 +1,100 @@
-import { UserFacingError } from '../errors.ts';
+/**
+ * `mohawkc sample`: generate text from a teacher, the way llama2.c `run` does — same positions count
+ * (--tokens includes the prompt's), same sampler and RNG (so `--seed N` draws what `run -s N` draws), same
+ * output bytes (pieces streamed as they come, a final newline).
+ */
+import { loadTeacherAndTokenizer } from '../../runtime/models/load.ts';
+import { generate, XorShiftRng } from '../../runtime/sample/index.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
 import type { Verb } from '../verb.ts';
+import {
+  COMMON_USAGE,
+  TEACHER_FLAGS,
+  TEACHER_USAGE,
+  backendFlag,
+  numberFlag,
+  parseVerbFlags,
+  printJson,
+  selectBackend,
+  teacherPaths,
+} from '../options.ts';
 
-// Placeholder until the verb lands (see README "What works today").
+const USAGE = `usage: mohawkc sample [SPEC --model teacher] [--checkpoint PATH --tokenizer PATH] [options]
+
+Generates text from the teacher, as llama2.c's run: the prompt is encoded with BOS, --tokens positions
+run (the prompt's included), and a sampled BOS ends the text.
+
+${TEACHER_USAGE}
+  --prompt TEXT       prompt (default empty: the model starts the story)
+  --tokens N          positions to run, prompt included (default 256; capped at the model's maximum)
+  --temperature T     0 = greedy (default 1.0)
+  --top-p P           nucleus mass; 0 or 1 = sample the full distribution (default 0.9)
+  --seed N            seed of run.c's xorshift generator (default 42)
+${COMMON_USAGE}`;
+
+const FLAGS = {
+  ...TEACHER_FLAGS,
+  prompt: { type: 'string' as const },
+  tokens: { type: 'string' as const },
+  temperature: { type: 'string' as const },
+  'top-p': { type: 'string' as const },
+  seed: { type: 'string' as const },
+};
+
 export const verb: Verb = {
   name: 'sample',
-  summary: 'sample',
-  usage: 'usage: mohawkc sample (not implemented yet)',
-  async run() {
-    throw new UserFacingError("'mohawkc sample' is not implemented yet");
+  summary: 'generate text from a teacher or student',
+  usage: USAGE,
+  async run(argv) {
+    const p = parseVerbFlags(argv, FLAGS, USAGE);
+    const v = p.values;
+    const backend = backendFlag(v, USAGE);
+    const steps = numberFlag(v, 'tokens', USAGE, { integer: true, min: 1 }) ?? 256;
+    const temperature = numberFlag(v, 'temperature', USAGE, { min: 0 }) ?? 1.0;
+    const topP = numberFlag(v, 'top-p', USAGE, { min: 0, max: 1 }) ?? 0.9;
+    const seedRaw = (v.seed as string | undefined) ?? '42';
+    if (!/^\d+$/.test(seedRaw) || BigInt(seedRaw) >= 1n << 64n) throw new UsageError(`--seed must be an integer in 0..2^64−1, not '${seedRaw}'`, USAGE);
+    const paths = teacherPaths(p, USAGE);
+    await selectBackend(backend);
+    const { model, tokenizer } = loadTeacherAndTokenizer(paths.checkpoint, paths.tokenizer);
+    try {
+      const prompt = tokenizer.encode((v.prompt as string | undefined) ?? '', { bos: true });
+      const rng = new XorShiftRng(BigInt(seedRaw));
+      // llama2.c tokenizers give run.c's exact bytes per piece, so text can stream; others decode at the end.
+      const streamBytes = 'decodeBytes' in tokenizer && !v.json ? (tokenizer as { decodeBytes(a: number, b: number): Uint8Array }).decodeBytes.bind(tokenizer) : undefined;
+      const started = performance.now();
+      const r = await generate(model, prompt, {
+        steps,
+        temperature,
+        topP,
+        coin: () => rng.float(),
+        stopToken: tokenizer.bos ?? 1,
+        onToken: streamBytes ? (prev, next) => process.stdout.write(streamBytes(prev, next)) : undefined,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const text = tokenizer.decodeAll(r.tokens);
+      if (v.json) {
+        printJson({
+          text,
+          tokens: r.tokens,
+          promptTokens: prompt.length,
+          sampled: r.sampled,
+          stoppedAtBos: r.stoppedAtToken,
+          temperature,
+          topP,
+          seed: seedRaw,
+          backend,
+          checkpoint: paths.checkpoint,
+          seconds,
+          tokensPerSecond: r.tokens.length / seconds,
+        });
+      } else {
+        if (!streamBytes) process.stdout.write(text);
+        process.stdout.write('\n');
+      }
+      return EXIT_OK;
+    } finally {
+      model.dispose();
+    }
   },
 };
