@@ -25,6 +25,8 @@ export interface BuildSourceOptions {
   seqLen: number;
   /** Default: the named source's own seed. */
   seed?: number;
+  /** Rng stream label (default 'data'), e.g. `data/<stage>` so stages sharing a seed draw different batches. */
+  stream?: string;
   dataDir?: DataDirOptions;
   cacheDir?: string | false;
   /** Needed when a teacher_samples source is used: makes a sampler for its settings. */
@@ -67,5 +69,5 @@ export function batchSourceFromIR(sources: DataSourceIR[], name: string, opts: B
     }
     return { kind: 'text', name: source.name, weight, tokens: streams.get(key)! };
   });
-  return new RandomWindowSource({ parts, batch: opts.batch, seqLen: opts.seqLen, seed: opts.seed ?? root.seed });
+  return new RandomWindowSource({ parts, batch: opts.batch, seqLen: opts.seqLen, seed: opts.seed ?? root.seed, ...(opts.stream ? { stream: opts.stream } : {}) });
 }

@@ -5,7 +5,7 @@ import { TeacherSampledSource } from '../../../runtime/data/batches.ts';
 import { batchSourceFromIR } from '../../../runtime/data/from-ir.ts';
 import { loadTokenizedFile } from '../../../runtime/data/token-cache.ts';
 import { loadTokenizer } from '../../../runtime/io/tokenizers/index.ts';
-import type { Rng } from '../../../runtime/train/rng.ts';
+import { Rng } from '../../../runtime/train/rng.ts';
 import { DATA_DIR, TOKENIZER_BIN, TRAIN_TXT } from '../../helpers/paths.ts';
 import { tempDir } from '../io/helpers.ts';
 
@@ -38,6 +38,8 @@ describe('batch sources from the IR', () => {
     expect(settings).toEqual([{ temperature: 0.8, topP: 0.9 }]);
     expect(mix.parts.map((p) => [p.name, p.kind, p.weight])).toEqual([['train', 'text', 0.75], ['teach', 'teacher', 0.25]]);
     expect(mix.state().rng).toEqual(batchSourceFromIR(sources, 'train', { tokenizer, batch: 1, seqLen: 16, seed: 11, dataDir: { data: DATA_DIR }, cacheDir }).state().rng);
+    const staged = batchSourceFromIR(sources, 'train', { tokenizer, batch: 1, seqLen: 16, seed: 11, stream: 'data/stage1', dataDir: { data: DATA_DIR }, cacheDir });
+    expect(staged.state().rng).toEqual(Rng.fromSeed(11, 'data/stage1').state());
   });
 
   it('clear errors: unknown source, cycles, teacher without a sampler, a missing file', () => {
