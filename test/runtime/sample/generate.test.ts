@@ -92,3 +92,19 @@ describe('decoding loops', () => {
     for (let p = 0; p < 39; p++) expect(argmax(logits.subarray(p * 512, (p + 1) * 512))).toBe(g[0][p + 1]);
   });
 });
+
+describe('teacherSampler (the data pipeline hook)', () => {
+  it('draws only from the given Rng: same state, same row', async () => {
+    const { Rng } = await import('../../../runtime/train/rng.ts');
+    const { teacherSampler } = await import('../../../runtime/sample/index.ts');
+    const sample = teacherSampler(model, { temperature: 1, topP: 0.9 });
+    const rng = Rng.fromSeed(5);
+    const saved = rng.state();
+    const a = await sample(rng, 33);
+    const b = await sample(Rng.fromState(saved), 33);
+    expect(a.length).toBe(33);
+    expect(a[0]).toBe(1);
+    expect(b).toEqual(a);
+    expect(await sample(rng, 33)).not.toEqual(a);
+  });
+});
