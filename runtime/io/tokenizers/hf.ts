@@ -25,6 +25,7 @@ export interface HfTokenizerFile {
   encode(text: string, opts?: EncodeOptions): number[];
   /** Text of a whole sequence; special tokens (BOS/EOS/pad) are skipped. */
   decodeAll(ids: ArrayLike<number>): string;
+  decodeAllBytes(ids: ArrayLike<number>): Uint8Array;
   tokenToId(token: string): number | undefined;
 }
 
@@ -135,6 +136,9 @@ export function loadHfTokenizer(path: string): HfTokenizerFile {
     },
     decodeAll(ids: ArrayLike<number>): string {
       return tk.decode(Array.from(ids), { skip_special_tokens: true });
+    },
+    decodeAllBytes(ids: ArrayLike<number>): Uint8Array {
+      return new TextEncoder().encode(this.decodeAll(ids));
     },
     tokenToId(token: string): number | undefined {
       return tk.token_to_id(token);

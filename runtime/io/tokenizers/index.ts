@@ -20,6 +20,10 @@ export interface Tokenizer {
   hash: string;
   encode(text: string, opts?: EncodeOptions): number[];
   decodeAll(ids: ArrayLike<number>): string;
+  /** The bytes of a whole sequence as printed (llama2.c: exactly run.c's stdout; HF: UTF-8 of decodeAll). */
+  decodeAllBytes(ids: ArrayLike<number>): Uint8Array;
+  /** Per-token streaming, where the format allows it (llama2.c: what run.c prints for `id` after `prevId`). */
+  decodeBytes?(prevId: number, id: number): Uint8Array;
 }
 
 export interface LoadTokenizerOptions {

@@ -62,6 +62,8 @@ describe('HF byte-level BPE (GPT-2 style) with hand-derived ids', () => {
     expect(t.bos).toBe(263);
     expect(t.encode('hello', { bos: true, eos: true })).toEqual([263, 258, 111, 263]);
     expect(t.decodeAll([263, 258, 111, 263])).toBe('hello');
+    expect(Buffer.from(t.decodeAllBytes(t.encode('world é'))).toString('utf8')).toBe('world é');
+    expect(t.decodeBytes).toBeUndefined();
     expect(t.hash).toBe(createHash('sha256').update(readFileSync(join(d, 'tokenizer.json'))).digest('hex'));
   });
 });
