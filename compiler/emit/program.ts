@@ -18,11 +18,11 @@ export interface GeneratedFile {
   content: string;
 }
 
-/** Runtime entry point per stage kind: [module under runtime/stages/, exported function]. */
+/** Runtime definition per stage kind: [module under runtime/stages/, exported function (ctx, STAGE) → stage]. */
 const STAGE_RUNNERS: Record<StageKind, [string, string]> = {
-  matrix_orientation: ['matrix-orientation.ts', 'runMatrixOrientation'],
-  hidden_state_alignment: ['hidden-state-alignment.ts', 'runHiddenStateAlignment'],
-  end_to_end: ['end-to-end.ts', 'runEndToEnd'],
+  matrix_orientation: ['matrix-orientation.ts', 'matrixOrientation'],
+  hidden_state_alignment: ['hidden-state-alignment.ts', 'hiddenStateAlignment'],
+  end_to_end: ['end-to-end.ts', 'endToEnd'],
 };
 
 /** generated/<name>/… depth is fixed, so runtime imports are always three levels up. */
@@ -93,10 +93,10 @@ function stageStatements(stage: StageIR): Stmt[] {
   const [mod, fn] = STAGE_RUNNERS[stage.kind];
   return [
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: IR_TYPES, namedImports: ['StageIR'] },
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `${RUNTIME}/stages/context.ts`, namedImports: ['StageContext', 'StageResult'] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `${RUNTIME}/stages/context.ts`, namedImports: ['MohawkStage', 'StageContext'] },
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: `${RUNTIME}/stages/${mod}`, namedImports: [fn] },
     constant('STAGE', 'StageIR', stage, 'Budgets are in tokens; batchTokens = seqLen × microBatch × accumulation.'),
-    { kind: StructureKind.Function, isExported: true, name: 'run', parameters: [{ name: 'ctx', type: 'StageContext' }], returnType: 'Promise<StageResult>', statements: [`return ${fn}(ctx, STAGE);`] },
+    { kind: StructureKind.Function, isExported: true, name: 'define', parameters: [{ name: 'ctx', type: 'StageContext' }], returnType: 'MohawkStage', statements: [`return ${fn}(ctx, STAGE);`] },
   ];
 }
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { KernelVariantIR } from '../ir/types.ts';
 import { COMPILER_VERSION } from '../version.ts';
 import { jsonBanner } from './banner.ts';
@@ -75,11 +75,13 @@ export function planTree(
   outDir: string,
   contributions: Contribution[],
   shared: (records: Record<string, SpecRecord>) => GeneratedFile[],
+  /** Folder that spec paths are relative to (default: the folder holding outDir). */
+  root: string = dirname(resolve(outDir)),
 ): TreePlan {
   const old = readManifest(outDir);
   const built = new Set(contributions.map((c) => c.spec));
   const specs: Record<string, SpecRecord> = {};
-  for (const [spec, rec] of Object.entries(old?.specs ?? {})) if (!built.has(spec) && existsSync(spec)) specs[spec] = rec;
+  for (const [spec, rec] of Object.entries(old?.specs ?? {})) if (!built.has(spec) && existsSync(resolve(root, spec))) specs[spec] = rec;
   for (const c of contributions) specs[c.spec] = c.record;
 
   const files = new Map<string, { content: string; specs: Set<string> }>();

@@ -3,15 +3,16 @@
  * spec-specific value as readable constants; this is their type.
  */
 import type { DataSourceIR, EvalIR, StageIR, StudentIR, TeacherIR } from '../../compiler/ir/types.ts';
-import type { StageContext, StageResult } from '../stages/context.ts';
+import type { MohawkStage, StageContext } from '../stages/context.ts';
 
 export interface ProgramStage {
   STAGE: StageIR;
-  run(ctx: StageContext): Promise<StageResult>;
+  /** The stage as the loop driver runs it (runtime/stages/<kind>.ts). */
+  define(ctx: StageContext): MohawkStage;
 }
 
 export interface Program {
-  /** Repo-relative spec path. */
+  /** Spec path, relative to the project root (the folder holding generated/). */
   spec: string;
   edition: string;
   teacher: TeacherIR;

@@ -1,0 +1,59 @@
+/**
+ * Stage 1, matrix orientation (method.md §1.6): for every SSM layer ℓ of the stage, the student's mixing
+ * matrix on the teacher's input h_ℓ (through the block's input norm, copied from the teacher) against the
+ * teacher's softmax attention of that layer; Frobenius distance per (batch, head), mean, summed over layers.
+ *
+ * Trainable: what the spec leaves unfrozen in those layers (default: the mixers). Only in_proj's B/C/a rows,
+ * the B/C conv channels and D reach the matrix; out_proj and z_bias get no gradient and AdamW leaves them as
+ * they are, while the zero-gradient x/z rows of in_proj still decay — exactly what the reference's AdamW over
+ * all mixer parameters does.
+ *
+ * The layer terms share no parameters, so the gradient of the sum equals the per-layer gradients side by
+ * side (test/runtime/stages/matrix-orientation.test.ts); `lossParts` exposes the terms one by one for a driver
+ * that differentiates them separately and so holds one layer's T×T matrices at a time.
+ */
+import type { StageIR } from '../../compiler/ir/types.ts';
+import { tf } from '../tensor/backend.ts';
+import type { MohawkStage, StageContext, TeacherBatch } from './context.ts';
+import { frobeniusLoss } from './losses.ts';
+import { stageTrainable } from './param-groups.ts';
+import { expectKind, stagePlan } from './plan.ts';
+import { TeacherBatchSource } from './teacher-batches.ts';
+
+export function orientationLayers(ctx: Pick<StageContext, 'student'>, stage: StageIR): number[] {
+  return stage.layers.filter((l) => ctx.student.layers[l]?.kind === 'ssm');
+}
+
+/** One term per SSM layer: ‖M_ℓ − A_ℓ‖_F mean over (batch, head). */
+export function orientationTerms(ctx: Pick<StageContext, 'student'>, layers: readonly number[], b: TeacherBatch): (() => tf.Scalar)[] {
+  return layers.map((l) => () => {
+    const input = b.inputs[l];
+    const probs = b.probs[l];
+    if (!input || !probs) throw new Error(`matrix orientation: the teacher batch lacks layer ${l}`);
+    return frobeniusLoss(ctx.student.mixingMatrix(l, input), probs);
+  });
+}
+
+export function matrixOrientation(ctx: StageContext, stage: StageIR): MohawkStage {
+  expectKind(stage, 'matrix_orientation');
+  const layers = orientationLayers(ctx, stage);
+  if (!layers.length) throw new RangeError(`stage '${stage.name}': none of layers [${stage.layers}] is an SSM layer`);
+  return {
+    plan: stagePlan(stage, ctx.student),
+    setup: () => {
+      const parts = (b: TeacherBatch) => orientationTerms(ctx, layers, b);
+      return {
+        trainable: stageTrainable(stage, ctx.student.params, (n) => ctx.student.layerOf(n)),
+        data: new TeacherBatchSource(ctx.tokens(stage), ctx.teacher, { layers, inputs: true, probs: true }),
+        loss: (b: TeacherBatch) => sumTerms(parts(b)),
+        lossParts: parts,
+      };
+    },
+  };
+}
+
+export function sumTerms(terms: (() => tf.Scalar)[]): tf.Scalar {
+  let total = terms[0]();
+  for (const t of terms.slice(1)) total = total.add(t());
+  return total;
+}
