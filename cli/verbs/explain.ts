@@ -16,6 +16,15 @@ export function normaliseCode(arg: string): string {
   return digits ? `MHK${digits[1].padStart(4, '0')}` : arg.toUpperCase();
 }
 
+/** For MHKxxyy: the closest code of the same phase (xx) by number; otherwise by spelling. */
+function nearestCode(code: string): string | undefined {
+  const m = /^MHK(\d\d)(\d\d)$/.exec(code);
+  if (!m) return suggest(code, Object.keys(CODES));
+  const n = Number(m[1] + m[2]);
+  const same = Object.keys(CODES).filter((c) => c.slice(3, 5) === m[1]);
+  return same.sort((a, b) => Math.abs(Number(a.slice(3)) - n) - Math.abs(Number(b.slice(3)) - n))[0] ?? suggest(code, Object.keys(CODES));
+}
+
 export const verb: Verb = {
   name: 'explain',
   summary: 'explain a diagnostic code',
@@ -32,7 +41,7 @@ export const verb: Verb = {
     if (p.positionals.length !== 1) throw new UsageError(p.positionals.length ? 'explain takes one code' : 'no code given', USAGE);
     const code = normaliseCode(p.positionals[0]);
     if (!isCode(code)) {
-      const near = suggest(code, Object.keys(CODES));
+      const near = nearestCode(code);
       throw new UsageError(`unknown diagnostic code '${p.positionals[0]}'${near ? ` (did you mean ${near}?)` : ''}`, 'mohawkc explain --list shows every code');
     }
     const info = CODES[code];

@@ -37,6 +37,7 @@ interface Blocks {
 
 function collectBlocks(ctx: Ctx, spec: Spec): Blocks {
   const byKind = new Map<BlockKind, Block[]>(BLOCK_KINDS.map((k) => [k, []]));
+  const byName = new Map<string, Block>();
   const mentioned = new Set<string>();
   for (const b of spec.blocks) {
     const kind = b.kind.text;
@@ -65,12 +66,13 @@ function collectBlocks(ctx: Ctx, spec: Spec): Blocks {
       continue;
     }
     const list = byKind.get(k)!;
-    const dup = SINGLE.includes(k) ? list[0] : list.find((o) => o.name!.text === b.name!.text);
+    const dup = SINGLE.includes(k) ? list[0] : byName.get(`${k} ${b.name!.text}`);
     if (dup) {
       ctx.error('MHK0104', b.header, SINGLE.includes(k) ? `a spec has one \`${k}\` block; this is a second` : `a second ${k} named \`${b.name!.text}\``, { secondary: [{ span: dup.header, message: 'first one here' }] });
       continue;
     }
     list.push(b);
+    if (b.name) byName.set(`${k} ${b.name.text}`, b);
   }
   return { byKind, mentioned };
 }

@@ -120,5 +120,6 @@ export function readIndexList(ctx: Ctx, v: Value, key: string, env: LayerEnv = {
     if (first && first !== it.span) ctx.error('MHK0312', it.span, `layer ${it.index} is listed twice`, { secondary: [{ span: first, message: 'first here' }] });
     if (!first) seen.set(it.index, it.span);
   }
-  return out.filter((it, i) => out.findIndex((o) => o.index === it.index) === i);
+  const kept = new Set<number>();
+  return out.filter((it) => !kept.has(it.index) && kept.add(it.index));
 }

@@ -44,12 +44,16 @@ export function checkStages(ctx: Ctx, stages: Block[], defaults: Block | undefin
   const d = defaults ? ctx.settings(defaults, 'defaults') : new Map<string, Entry>();
   const out: StageIR[] = [];
   let ok = true;
-  const seen: { name: string; kind?: StageKind }[] = [];
+  const seen: Earlier = { names: new Set(), order: [] };
   for (const block of stages) {
     const ir = checkStage(ctx, block, d, env, seen);
     if (ir) out.push(ir);
     else ok = false;
-    seen.push({ name: block.name!.text, kind: ir?.kind ?? kindOf(block) });
+    const kind = ir?.kind ?? kindOf(block);
+    seen.names.add(block.name!.text);
+    seen.order.push(block.name!.text);
+    seen.last = block.name!.text;
+    if (kind) seen.lastKinded = { name: block.name!.text, kind };
   }
   return ok ? out : undefined;
 }
@@ -59,7 +63,15 @@ function kindOf(block: Block): StageKind | undefined {
   return (STAGE_KINDS as readonly string[]).includes(k ?? '') ? (k as StageKind) : undefined;
 }
 
-function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: Env, earlier: { name: string; kind?: StageKind }[]): StageIR | undefined {
+/** The stages above the one being checked. */
+interface Earlier {
+  names: Set<string>;
+  order: string[];
+  last?: string;
+  lastKinded?: { name: string; kind: StageKind };
+}
+
+function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: Env, earlier: Earlier): StageIR | undefined {
   const name = block.name!.text;
   const kindName = block.stageKind!;
   const s = ctx.settings(block, 'stage');
@@ -77,9 +89,9 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
   const get = (key: string): Entry | undefined => s.get(key) ?? defaults.get(key);
 
   const afterE = s.get('after');
-  let after: string | undefined = earlier.length ? earlier[earlier.length - 1].name : undefined;
+  let after: string | undefined = earlier.last;
   if (afterE) {
-    const ref = readStageRef(ctx, afterE, name, earlier.map((e) => e.name), env.stageNames);
+    const ref = readStageRef(ctx, afterE, name, earlier, env.stageNames);
     if (ref === undefined) ok = false;
     else after = ref;
   }
@@ -162,8 +174,8 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
     }
   }
 
-  const prev = earlier.filter((e) => e.kind !== undefined).pop();
-  if (prev && STAGE_ORDER[prev.kind!] > STAGE_ORDER[kind])
+  const prev = earlier.lastKinded;
+  if (prev && STAGE_ORDER[prev.kind] > STAGE_ORDER[kind])
     ctx.error('MHK0505', kindName.span, `a ${kind} stage after the ${prev.kind} stage \`${prev.name}\``, { help: 'MOHAWK runs matrix_orientation, then hidden_state_alignment, then end_to_end' });
 
   if (seqLen !== undefined && env.student?.layers) {
@@ -197,15 +209,15 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
 }
 
 /** `after` must name a stage above this one: itself or a later one is MHK0502, an unknown name MHK0105. */
-function readStageRef(ctx: Ctx, e: Entry, self: string, earlier: string[], all: string[]): string | undefined {
+function readStageRef(ctx: Ctx, e: Entry, self: string, earlier: Earlier, all: string[]): string | undefined {
   const v = e.value;
   if (v.type !== 'path' || v.parts.length !== 1 || v.args || v.attrs.length) {
     if (v.type !== 'bad') ctx.error('MHK0201', v.span, `\`after\` names an earlier stage, found ${describe(v)}`);
     return undefined;
   }
   const ref = v.parts[0].text;
-  if (earlier.includes(ref)) return ref;
-  const above = earlier.length ? `stages above: ${earlier.map((n) => `\`${n}\``).join(', ')}` : 'this is the first stage: delete `after`';
+  if (earlier.names.has(ref)) return ref;
+  const above = earlier.order.length ? `stages above: ${earlier.order.slice(-5).map((n) => `\`${n}\``).join(', ')}` : 'this is the first stage: delete `after`';
   if (ref === self) ctx.error('MHK0502', v.span, `stage \`${self}\` cannot run after itself`, { help: above });
   else if (all.includes(ref)) ctx.error('MHK0502', v.span, `stage \`${ref}\` comes later in the file; stages run in file order`, { help: `move \`${self}\` below \`${ref}\`, or fix \`after\` (${above})` });
   else {
@@ -252,7 +264,8 @@ function checkLayers(ctx: Ctx, block: Block, e: Entry | undefined, kind: StageKi
       ctx.error('MHK0507', e.key.span, 'end_to_end stages train the whole student; `layers` does not apply', { help: 'hold parameter groups fixed with `freeze = [...]` instead' });
       return undefined;
     }
-    return layers ? layers.map((l) => l.index) : undefined;
+    // Frozen attention layers never train.
+    return layers ? layers.filter((l) => !l.frozen).map((l) => l.index) : undefined;
   }
   const items = e
     ? readIndexList(ctx, e.value, 'layers', {

@@ -1,7 +1,9 @@
 /**
  * `mohawkc fmt`: one canonical layout, no options. Two-space indentation, one entry per line, `=` aligned
- * within runs of entries (a blank line starts a new run), trailing comments aligned within a run, one blank
- * line between blocks, blank lines inside blocks kept (several collapse to one), LF line endings, final newline.
+ * within runs of entries (a blank line starts a new run), trailing comments aligned within a run, a blank
+ * line after the edition and between blocks, other blank lines kept (several collapse to one), entries wider
+ * than 100 columns broken (scalar lists fill lines; calls and other lists one item per line), LF line
+ * endings, final newline.
  *
  * Every comment is kept. A comment inside an entry (e.g. between list items) makes that entry print exactly as
  * written, which keeps the comment where the author put it. Files with syntax errors are not formatted.
@@ -66,8 +68,23 @@ export function printValue(v: Value): string {
 /** A value too wide for one line: lists and calls break one item per line (items stay on one line each). */
 function printValueBroken(v: Value, indent: string): string | undefined {
   const inner = indent + INDENT;
-  if (v.type === 'list' && v.items.length)
-    return `[\n${v.items.map((i) => `${inner}${printValue(i)},`).join('\n')}\n${indent}]${printAttrs(v.attrs)}`;
+  if (v.type === 'list' && v.items.length) {
+    const items = v.items.map(printValue);
+    // Lists of scalars (layer indices, names) fill lines; lists of calls or lists go one item per line.
+    const scalar = v.items.every((i) => i.type === 'number' || (i.type === 'path' && !i.args) || i.type === 'string' || i.type === 'range');
+    if (!scalar) return `[\n${items.map((i) => `${inner}${i},`).join('\n')}\n${indent}]${printAttrs(v.attrs)}`;
+    const lines: string[] = [];
+    let line = '';
+    for (const it of items) {
+      const piece = `${it},`;
+      if (line && inner.length + line.length + 1 + piece.length > MAX_WIDTH) {
+        lines.push(inner + line);
+        line = piece;
+      } else line = line ? `${line} ${piece}` : piece;
+    }
+    lines.push(inner + line);
+    return `[\n${lines.join('\n')}\n${indent}]${printAttrs(v.attrs)}`;
+  }
   if (v.type === 'path' && v.args?.length)
     return `${v.parts.map((p) => p.text).join('.')}(\n${v.args.map((a) => `${inner}${a.name ? `${a.name.text}: ` : ''}${printValue(a.value)},`).join('\n')}\n${indent})${printAttrs(v.attrs)}`;
   return undefined;
@@ -88,9 +105,20 @@ class Formatter {
     return this.source.position(offset).line;
   }
 
-  /** Comments starting in [from, to) not yet placed. */
+  /** Comments starting in [from, to) not yet placed (binary search: comments are in source order). */
   private take(from: number, to: number, pred: (c: Cmt) => boolean = () => true): Cmt[] {
-    const out = this.comments.filter((c) => !this.used.has(c) && c.start >= from && c.start < to && pred(c));
+    let lo = 0;
+    let hi = this.comments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.comments[mid].start < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Cmt[] = [];
+    for (let i = lo; i < this.comments.length && this.comments[i].start < to; i++) {
+      const c = this.comments[i];
+      if (!this.used.has(c) && pred(c)) out.push(c);
+    }
     out.forEach((c) => this.used.add(c));
     return out;
   }
@@ -121,11 +149,11 @@ class Formatter {
     items.forEach((it, i) => {
       const prev = items[i - 1];
       if (prev) {
-        const forced = it.kind === 'block' && (prev.kind === 'block' || prev.kind === 'edition');
+        const forced = prev.kind === 'edition' || (it.kind === 'block' && prev.kind === 'block');
         const kept = this.blankBetween(prev.end, it.start);
         if (forced || kept) out.push('');
       }
-      out.push(...it.render());
+      for (const line of it.render()) out.push(line);
     });
     return out.join('\n').replace(/[ \t]+$/gm, '') + '\n';
   }
@@ -189,7 +217,7 @@ class Formatter {
       });
     });
     lines.push(closeLine);
-    return lines.flatMap((l) => l.split('\n'));
+    return lines.join('\n').split('\n');
   }
 }
 

@@ -33,6 +33,23 @@ export function tableData(variants: KernelVariantIR[]) {
   return { tableVersion: TABLE_VERSION, variants: entries };
 }
 
+/** JSON with objects one key per line and short arrays (sizes, shapes, grids) on one line: readable diffs. */
+export function compactJson(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    const flat = JSON.stringify(value);
+    if (flat.length <= 100 && !flat.includes('{')) return flat.replace(/,/g, ', ');
+    const inner = indent + '  ';
+    return `[\n${value.map((v) => inner + compactJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    const inner = indent + '  ';
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value);
+}
+
 export function emitDispatchTs(variants: KernelVariantIR[]): string {
   const data = tableData(variants);
   return (
@@ -40,12 +57,12 @@ export function emitDispatchTs(variants: KernelVariantIR[]): string {
     '//\n// Kernel variant key → generated files, WGSL pass graphs (bindings, workgroup sizes, grids) and CUDA entry\n' +
     '// points. Read by runtime/kernels (registerKernelTable).\n' +
     "import type { KernelTable } from '../../runtime/kernels/table.ts';\n\n" +
-    `export const KERNELS: KernelTable = ${JSON.stringify(data, null, 2)};\n\n` +
+    `export const KERNELS: KernelTable = ${compactJson(data)};\n\n` +
     'export default KERNELS;\n'
   );
 }
 
 export function emitKernelsJson(variants: KernelVariantIR[]): string {
   const doc = { _generated: KERNEL_BANNER_LINES, ...tableData(variants) };
-  return JSON.stringify(doc, null, 2) + '\n';
+  return compactJson(doc) + '\n';
 }

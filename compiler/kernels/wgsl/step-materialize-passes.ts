@@ -184,7 +184,7 @@ export const matFinalCode = (continuous: boolean) => `fn main(index: i32) {
   }
   let T = uniforms.seqLen;
   let nb = uniforms.batch;
-  let half = nb * T * H;
+  let hsz = nb * T * H;
   let offL = nb * T * G * N;
   let dtb = hpBuf[H + h];
   let alog = hpBuf[2 * H + h];
@@ -198,12 +198,12 @@ ${
   continuous
     ? `    let z = v + dtb;
     let a = -exp(alog);
-    result[idx] = (dl * a + colsBuf[offL + half + idx]) * mk_sigmoid(z);
-    result[half + idx] = dl * mk_softplus(z) * a;`
+    result[idx] = (dl * a + colsBuf[offL + hsz + idx]) * mk_sigmoid(z);
+    result[hsz + idx] = dl * mk_softplus(z) * a;`
     : `    result[idx] = -dl * mk_sigmoid(v);
-    result[half + idx] = 0.0;`
+    result[hsz + idx] = 0.0;`
   }
   }
-  result[2 * half + bi * H + h] = dd;
+  result[2 * hsz + bi * H + h] = dd;
 }
 `;

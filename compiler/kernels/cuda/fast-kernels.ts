@@ -1,0 +1,394 @@
+/**
+ * Hand-written CUDA templates for the kernels that are benchmarked on the H200: the forward's chunk-state and
+ * chunk-scan passes on tensor cores, and the decode step as a vectorised streaming kernel. The other passes
+ * are translated from WGSL (translate.ts).
+ *
+ * Tensor cores in f32 without losing f32 accuracy: every product a·b is computed as a_hi·b_hi + a_hi·b_lo +
+ * a_lo·b_hi with a = a_hi + a_lo split into two TF32 numbers (3xTF32, ~2^-22 relative, against ~2^-11 for
+ * plain TF32, which would miss the 1e-5 tolerance). Operands that come from bf16 data are exact in TF32 and
+ * skip their low part. Cumulative decays inside a chunk are summed in double, so exp(λ_i − λ_j) keeps its
+ * digits even when λ is large.
+ */
+import type { KernelVariantIR } from '../../ir/types.ts';
+
+export interface FastConfig {
+  /** Tensor-core chunk_state and chunk_scan. */
+  tcForward: boolean;
+  /** Vectorised step. */
+  vecStep: boolean;
+  scanWarps: number;
+  scanSmem: number;
+  stateSmem: number;
+}
+
+const STATE_WARPS = 8;
+const MAX_SMEM = 227 * 1024;
+
+export function fastConfig(v: KernelVariantIR): FastConfig {
+  const ldn = v.n + 4;
+  const ldp = v.p + 4;
+  const lds = Math.max(v.p + 4, 20);
+  const nw = v.q / 16;
+  const scanSmem = 4 * (2 * v.q * ldn + v.q * ldp + v.p * ldn + nw * 16 * lds + 2 * v.q) + 8 * (v.q + nw);
+  const stateSmem = 4 * (v.q * (ldp + ldn) + v.q + 2) + 8 * STATE_WARPS;
+  const shapeOk = v.n % 16 === 0 && v.p % 16 === 0 && v.q % 16 === 0 && v.q <= 256;
+  const nv = v.n / 4;
+  return {
+    tcForward: shapeOk && scanSmem <= MAX_SMEM && stateSmem <= MAX_SMEM,
+    vecStep: v.n % 4 === 0 && nv <= 32 && 32 % nv === 0,
+    scanWarps: nw,
+    scanSmem,
+    stateSmem,
+  };
+}
+
+/** Shared device helpers of the tensor-core kernels. */
+export function tcHelpers(bf16: boolean): string {
+  return `using namespace nvcuda;
+typedef wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> FragARow;
+typedef wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major> FragACol;
+typedef wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> FragBRow;
+typedef wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> FragBCol;
+typedef wmma::fragment<wmma::accumulator, 16, 16, 8, float> FragC;
+// Operands from ${bf16 ? 'bf16 data are exact in TF32' : 'f32 data need a low part'}.
+constexpr bool IO_EXACT = ${bf16 ? 'true' : 'false'};
+
+template <class F>
+__device__ __forceinline__ void split_tf32(F& hi, F& lo) {
+#pragma unroll
+  for (int i = 0; i < hi.num_elements; i++) {
+    const float v = hi.x[i];
+    const float h = wmma::__float_to_tf32(v);
+    hi.x[i] = h;
+    lo.x[i] = wmma::__float_to_tf32(v - h);
+  }
+}
+
+// c += a·b with 3xTF32; an exact operand skips its low part.
+template <bool A_EXACT, bool B_EXACT, class FA, class FB>
+__device__ __forceinline__ void mma3(FragC& c, const FA& ah, const FA& al, const FB& bh, const FB& bl) {
+  if (!A_EXACT) wmma::mma_sync(c, al, bh, c);
+  if (!B_EXACT) wmma::mma_sync(c, ah, bl, c);
+  wmma::mma_sync(c, ah, bh, c);
+}
+
+// Inclusive prefix sum over the block (every thread calls it; wsum holds one double per warp).
+__device__ __forceinline__ double block_incl_scan(double v, double* wsum) {
+  const int lane = threadIdx.x & 31;
+  const int w = threadIdx.x >> 5;
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    const double n = __shfl_up_sync(0xffffffffu, v, o);
+    if (lane >= o) v += n;
+  }
+  if (lane == 31) wsum[w] = v;
+  __syncthreads();
+  double add = 0.0;
+  for (int i = 0; i < w; i++) add += wsum[i];
+  __syncthreads();
+  return v + add;
+}
+
+`;
+}
+
+/** 16-byte loads and stores of four values (bf16 data widened to f32). */
+export function loadHelpers(bf16: boolean): string {
+  return `__device__ __forceinline__ float4 load4(const float* p) { return *reinterpret_cast<const float4*>(p); }
+${
+  bf16
+    ? `__device__ __forceinline__ float4 load4(const __nv_bfloat16* p) {
+  const uint2 raw = *reinterpret_cast<const uint2*>(p);
+  const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.x));
+  const float2 b = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.y));
+  return make_float4(a.x, a.y, b.x, b.y);
+}`
+    : ''
+}
+__device__ __forceinline__ void store4(float* p, float4 v) { *reinterpret_cast<float4*>(p) = v; }
+`;
+}
+
+/** chunk_state on tensor cores: S_loc[k] (P×N) = X̃ᵀ·B with X̃_j = exp(Σ_{k>j} ℓ_k)·scale_j·x_j. */
+export function tcChunkState(cfg: FastConfig): string {
+  return `namespace pass_chunk_state_tc {
+constexpr int NW = ${STATE_WARPS};
+constexpr int NT = NW * 32;
+constexpr int LDP = P + 4;
+constexpr int LDN = N + 4;
+constexpr int TILES = (P / 16) * (N / 16);
+constexpr size_t SMEM = ${cfg.stateSmem};
+
+__global__ void __launch_bounds__(NT) kernel(Uniforms uniforms, float* __restrict__ result, const io_t* __restrict__ xBuf,
+                                             const float* __restrict__ decBuf, const io_t* __restrict__ bBuf,
+                                             const float* __restrict__ hpBuf) {
+  extern __shared__ __align__(128) float sm[];
+  float* Xs = sm;
+  float* Bs = Xs + Q * LDP;
+  float* wS = Bs + Q * LDN;
+  float* totS = wS + Q;
+  double* wsum = reinterpret_cast<double*>(sm + Q * (LDP + LDN) + Q + 2);
+  const int k = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, g = h / HPG;
+  const int T = uniforms.seqLen, nb = uniforms.batch, t0 = k * Q;
+  const int nRows = min(Q, T - t0);
+  const int tid = threadIdx.x;
+  // Weights to the chunk end: reverse sums of ℓ in double (thread tid holds position Q-1-tid).
+  {
+    const int j = Q - 1 - tid;
+    double l = 0.0;
+    float sc = 0.0f;
+    if (j >= 0 && j < nRows) {
+      const float2 d = mk_decay(decBuf[(size_t)(bi * T + t0 + j) * H + h], hpBuf[H + h], hpBuf[2 * H + h]);
+      l = d.x;
+      sc = d.y;
+    }
+    const double incl = block_incl_scan(tid < Q ? l : 0.0, wsum);
+    if (j >= 0) wS[j] = j < nRows ? expf((float)(incl - l)) * sc : 0.0f;
+    if (tid == Q - 1) *totS = (float)incl;
+  }
+  __syncthreads();
+  for (int e = tid; e < Q * (P / 4); e += NT) {
+    const int r = e / (P / 4), c = 4 * (e % (P / 4));
+    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (r < nRows) {
+      v = load4(xBuf + ((size_t)(bi * T + t0 + r) * H + h) * P + c);
+      const float w = wS[r];
+      v.x *= w; v.y *= w; v.z *= w; v.w *= w;
+    }
+    store4(Xs + r * LDP + c, v);
+  }
+  for (int e = tid; e < Q * (N / 4); e += NT) {
+    const int r = e / (N / 4), c = 4 * (e % (N / 4));
+    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (r < nRows) v = load4(bBuf + ((size_t)(bi * T + t0 + r) * G + g) * N + c);
+    store4(Bs + r * LDN + c, v);
+  }
+  __syncthreads();
+  const int warp = tid >> 5;
+  float* out = result + ((size_t)(k * nb + bi) * H + h) * (P * N);
+  for (int tile = warp; tile < TILES; tile += NW) {
+    const int tp = tile / (N / 16), tn = tile % (N / 16);
+    FragC c;
+    wmma::fill_fragment(c, 0.0f);
+#pragma unroll 4
+    for (int kk = 0; kk < Q / 8; kk++) {
+      FragACol ah, al;
+      FragBRow bh, bl;
+      wmma::load_matrix_sync(ah, Xs + kk * 8 * LDP + tp * 16, LDP);
+      wmma::load_matrix_sync(bh, Bs + kk * 8 * LDN + tn * 16, LDN);
+      split_tf32(ah, al);
+      split_tf32(bh, bl);
+      mma3<false, IO_EXACT>(c, ah, al, bh, bl);
+    }
+    wmma::store_matrix_sync(out + tp * 16 * N + tn * 16, c, N, wmma::mem_row_major);
+  }
+  if (tid == 0) result[(size_t)uniforms.chunks * nb * H * P * N + (size_t)(k * nb + bi) * H + h] = *totS;
+}
+}  // namespace pass_chunk_state_tc
+`;
+}
+
+/**
+ * chunk_scan on tensor cores, one warp per 16-row strip of the chunk:
+ *   acc = C_strip·S_inᵀ, rows scaled by e^{λ_i};  acc += Σ_{column tiles ≤ strip} (C_strip·B_tileᵀ ⊙ L)·X_tile;
+ *   y = acc + D·x.
+ */
+export function tcChunkScan(cfg: FastConfig): string {
+  return `namespace pass_chunk_scan_tc {
+constexpr int NW = ${cfg.scanWarps};
+constexpr int NT = NW * 32;
+constexpr int LDN = N + 4;
+constexpr int LDP = P + 4;
+constexpr int LDS = (P + 4) > 20 ? (P + 4) : 20;
+constexpr int LDG = 20;
+constexpr size_t SMEM = ${cfg.scanSmem};
+
+__global__ void __launch_bounds__(NT, 1) kernel(Uniforms uniforms, io_t* __restrict__ result, const io_t* __restrict__ xBuf,
+                                                const float* __restrict__ decBuf, const io_t* __restrict__ bBuf,
+                                                const io_t* __restrict__ cBuf, const float* __restrict__ hpBuf,
+                                                const float* __restrict__ statesBuf) {
+  extern __shared__ __align__(128) float sm[];
+  float* Bs = sm;
+  float* Cs = Bs + Q * LDN;
+  float* Xs = Cs + Q * LDN;
+  float* Ss = Xs + Q * LDP;
+  float* strips = Ss + P * LDN;
+  float* scS = strips + NW * 16 * LDS;
+  float* eLam = scS + Q;
+  double* lamD = reinterpret_cast<double*>(eLam + Q);
+  double* wsum = lamD + Q;
+  const int k = blockIdx.x, h = blockIdx.y, bi = blockIdx.z, g = h / HPG;
+  const int T = uniforms.seqLen, nb = uniforms.batch, t0 = k * Q;
+  const int nRows = min(Q, T - t0);
+  const int tid = threadIdx.x;
+  {
+    double l = 0.0;
+    float sc = 0.0f;
+    if (tid < nRows) {
+      const float2 d = mk_decay(decBuf[(size_t)(bi * T + t0 + tid) * H + h], hpBuf[H + h], hpBuf[2 * H + h]);
+      l = d.x;
+      sc = d.y;
+    }
+    const double lam = block_incl_scan(l, wsum);
+    if (tid < Q) {
+      lamD[tid] = lam;
+      scS[tid] = sc;
+      eLam[tid] = expf((float)lam);
+    }
+  }
+  for (int e = tid; e < Q * (N / 4); e += NT) {
+    const int r = e / (N / 4), c = 4 * (e % (N / 4));
+    float4 vb = make_float4(0.f, 0.f, 0.f, 0.f), vc = vb;
+    if (r < nRows) {
+      const size_t o = ((size_t)(bi * T + t0 + r) * G + g) * N + c;
+      vb = load4(bBuf + o);
+      vc = load4(cBuf + o);
+    }
+    store4(Bs + r * LDN + c, vb);
+    store4(Cs + r * LDN + c, vc);
+  }
+  for (int e = tid; e < Q * (P / 4); e += NT) {
+    const int r = e / (P / 4), c = 4 * (e % (P / 4));
+    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (r < nRows) v = load4(xBuf + ((size_t)(bi * T + t0 + r) * H + h) * P + c);
+    store4(Xs + r * LDP + c, v);
+  }
+  const float* sIn = statesBuf + ((size_t)(k * nb + bi) * H + h) * (P * N);
+  for (int e = tid; e < P * (N / 4); e += NT) {
+    const int r = e / (N / 4), c = 4 * (e % (N / 4));
+    store4(Ss + r * LDN + c, load4(sIn + r * N + c));
+  }
+  __syncthreads();
+  const int w = tid >> 5, lane = tid & 31;
+  const int r0 = w * 16;
+  if (r0 >= nRows) return;
+  float* strip = strips + w * 16 * LDS;
+  FragC acc[P / 16];
+  // Entering state: C_strip·S_inᵀ (S_in is f32 state: never exact).
+#pragma unroll
+  for (int pt = 0; pt < P / 16; pt++) wmma::fill_fragment(acc[pt], 0.0f);
+  for (int kk = 0; kk < N / 8; kk++) {
+    FragARow ah, al;
+    wmma::load_matrix_sync(ah, Cs + r0 * LDN + kk * 8, LDN);
+    split_tf32(ah, al);
+#pragma unroll
+    for (int pt = 0; pt < P / 16; pt++) {
+      FragBCol bh, bl;
+      wmma::load_matrix_sync(bh, Ss + pt * 16 * LDN + kk * 8, LDN);
+      split_tf32(bh, bl);
+      mma3<IO_EXACT, false>(acc[pt], ah, al, bh, bl);
+    }
+  }
+#pragma unroll
+  for (int pt = 0; pt < P / 16; pt++) wmma::store_matrix_sync(strip + pt * 16, acc[pt], LDS, wmma::mem_row_major);
+  __syncwarp();
+  for (int e = lane; e < 16 * P; e += 32) strip[(e / P) * LDS + e % P] *= eLam[r0 + e / P];
+  __syncwarp();
+#pragma unroll
+  for (int pt = 0; pt < P / 16; pt++) wmma::load_matrix_sync(acc[pt], strip + pt * 16, LDS, wmma::mem_row_major);
+  __syncwarp();
+  // Inside the chunk: the strip's free space holds one 16×16 tile of the masked C·Bᵀ at a time.
+  float* gt = strip;
+  for (int ct = 0; ct <= w; ct++) {
+    FragC gc;
+    wmma::fill_fragment(gc, 0.0f);
+    for (int kk = 0; kk < N / 8; kk++) {
+      FragARow ah, al;
+      FragBCol bh, bl;
+      wmma::load_matrix_sync(ah, Cs + r0 * LDN + kk * 8, LDN);
+      wmma::load_matrix_sync(bh, Bs + ct * 16 * LDN + kk * 8, LDN);
+      split_tf32(ah, al);
+      split_tf32(bh, bl);
+      mma3<IO_EXACT, IO_EXACT>(gc, ah, al, bh, bl);
+    }
+    wmma::store_matrix_sync(gt, gc, LDG, wmma::mem_row_major);
+    __syncwarp();
+    for (int e = lane; e < 256; e += 32) {
+      const int r = e >> 4, c = e & 15;
+      const int i = r0 + r, j = ct * 16 + c;
+      const float v = gt[r * LDG + c];
+      gt[r * LDG + c] = (j <= i && i < nRows) ? v * expf((float)(lamD[i] - lamD[j])) * scS[j] : 0.0f;
+    }
+    __syncwarp();
+#pragma unroll
+    for (int kk = 0; kk < 2; kk++) {
+      FragARow ah, al;
+      wmma::load_matrix_sync(ah, gt + kk * 8, LDG);
+      split_tf32(ah, al);
+#pragma unroll
+      for (int pt = 0; pt < P / 16; pt++) {
+        FragBRow bh, bl;
+        wmma::load_matrix_sync(bh, Xs + (ct * 16 + kk * 8) * LDP + pt * 16, LDP);
+        split_tf32(bh, bl);
+        mma3<false, IO_EXACT>(acc[pt], ah, al, bh, bl);
+      }
+    }
+    __syncwarp();
+  }
+#pragma unroll
+  for (int pt = 0; pt < P / 16; pt++) wmma::store_matrix_sync(strip + pt * 16, acc[pt], LDS, wmma::mem_row_major);
+  __syncwarp();
+  const float dh = hpBuf[h];
+  for (int e = lane; e < 16 * P; e += 32) {
+    const int r = e / P, p = e % P;
+    const int i = r0 + r;
+    if (i < nRows) result[((size_t)(bi * T + t0 + i) * H + h) * P + p] = from_f(strip[r * LDS + p] + dh * Xs[i * LDP + p]);
+  }
+}
+}  // namespace pass_chunk_scan_tc
+`;
+}
+
+/**
+ * The decode step as a streaming kernel: each thread owns UNROLL float4 pieces of state rows, issues all loads
+ * first, updates in registers, streams the state back (in place allowed), and the N/4 threads of a row reduce
+ * y with shuffles.
+ */
+export function vecStep(): string {
+  return `namespace pass_step_vec {
+constexpr int NV = N / 4;
+constexpr int NT = 256;
+constexpr int UNROLL = 4;
+
+__global__ void __launch_bounds__(NT) kernel(int batch, float* stateOut, float* __restrict__ yOut, const float* stateIn,
+                                             const io_t* __restrict__ xBuf, const float* __restrict__ decBuf,
+                                             const io_t* __restrict__ bBuf, const io_t* __restrict__ cBuf,
+                                             const float* __restrict__ hpBuf) {
+  const long long total = (long long)batch * H * P * NV;
+  const long long base = (long long)blockIdx.x * NT * UNROLL + threadIdx.x;
+  float4 s[UNROLL];
+#pragma unroll
+  for (int u = 0; u < UNROLL; u++) {
+    const long long e = base + (long long)u * NT;
+    s[u] = e < total ? __ldcs(reinterpret_cast<const float4*>(stateIn) + e) : make_float4(0.f, 0.f, 0.f, 0.f);
+  }
+#pragma unroll
+  for (int u = 0; u < UNROLL; u++) {
+    const long long e = base + (long long)u * NT;
+    const bool ok = e < total;
+    const long long row = ok ? e / NV : 0;
+    const int part = (int)(e % NV);
+    const int bi = (int)(row / (H * P));
+    const int hp = (int)(row % (H * P));
+    const int h = hp / P, g = h / HPG;
+    const float2 d = mk_decay(decBuf[bi * H + h], hpBuf[H + h], hpBuf[2 * H + h]);
+    const float alpha = expf(d.x);
+    const float xv = to_f(xBuf[row]);
+    const float xb = d.y * xv;
+    const float4 b4 = load4(bBuf + (size_t)(bi * G + g) * N + 4 * part);
+    const float4 c4 = load4(cBuf + (size_t)(bi * G + g) * N + 4 * part);
+    float4 v = s[u];
+    v.x = alpha * v.x + xb * b4.x;
+    v.y = alpha * v.y + xb * b4.y;
+    v.z = alpha * v.z + xb * b4.z;
+    v.w = alpha * v.w + xb * b4.w;
+    if (ok) __stcs(reinterpret_cast<float4*>(stateOut) + e, v);
+    float y = v.x * c4.x + v.y * c4.y + v.z * c4.z + v.w * c4.w;
+#pragma unroll
+    for (int o = NV / 2; o > 0; o >>= 1) y += __shfl_xor_sync(0xffffffffu, y, o);
+    if (ok && part == 0) yOut[row] = y + hpBuf[h] * xv;
+  }
+}
+}  // namespace pass_step_vec
+`;
+}
