@@ -83,12 +83,13 @@ function invariants(input: string | Uint8Array, opts: { format?: boolean } = {})
   return r;
 }
 
-type Op = { kind: 'delete' | 'duplicate'; at: number } | { kind: 'swap'; at: number; with: number } | { kind: 'replace' | 'insert'; at: number; token: number };
+type Op = { kind: 'delete' | 'duplicate'; at: number } | { kind: 'swap'; at: number; with: number } | { kind: 'replace'; at: number; token: number } | { kind: 'insert'; at: number; token: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('swap' as const), at: fc.nat(), with: fc.nat() }),
-  fc.record({ kind: fc.constantFrom('replace' as const, 'insert' as const), at: fc.nat(), token: fc.nat({ max: VOCAB.length - 1 }) }),
+  fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), token: fc.nat({ max: VOCAB.length - 1 }) }),
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), token: fc.nat({ max: VOCAB.length - 1 }) }),
 );
 
 function applyOps(tokens: string[], ops: Op[]): string {
