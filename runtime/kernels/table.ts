@@ -47,7 +47,7 @@ export interface OpPlan {
 
 export interface CudaLaunch {
   kernel: string;
-  grid: [Expr, Expr, Expr];
+  grid: [GridAxis, GridAxis, GridAxis];
   block: number;
   /** Dynamic shared memory in bytes. */
   smem: number;
