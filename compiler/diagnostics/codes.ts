@@ -42,7 +42,7 @@ only ASCII names (\`[A-Za-z_][A-Za-z0-9_]*\`), numbers, double-quoted strings an
 \`name(arg: value, ...)\`. The parser recovers and reports further errors in the same file, so fix the
 first one first: later ones may follow from it.
 
-    stage orient matrix_orientation { }    // error: expected '{' (the kind needs a ':')
+    stage orient matrix_orientation { }    // error: expected ':' before the stage kind
     stage orient : matrix_orientation { }  // ok`,
   },
   MHK0004: {
@@ -126,8 +126,8 @@ token the parser expected; the opening bracket is usually a few lines above.`,
     title: 'unknown key',
     severity: 'error',
     explanation: `A block has a key it does not know. Unknown keys are never ignored: a misspelt key would otherwise
-train with a default the author did not mean. The message suggests the closest known key, or names the
-block the key belongs to, and \`mohawkc explain\` lists no keys: docs/language.md has the table per block.
+train with a default the author did not mean. The message suggests the closest known key, names the block
+the key belongs in, or lists the keys the block accepts (docs/language.md has a table per block).
 
     stage e2e : end_to_end { learning_rate = 5e-4 }    // error: did you mean \`lr\`?`,
   },
