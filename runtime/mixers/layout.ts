@@ -143,3 +143,15 @@ export function checkHostShape(spec: ParamSpec, host: HostTensor): void {
   const count = spec.shape.reduce((a, b) => a * b, 1);
   if (host.data.length !== count) throw new MixerShapeError(`mixer parameter ${spec.name}: ${host.data.length} values for shape [${spec.shape}]`);
 }
+
+/**
+ * Chunk length for the tfjs chunked form. The IR's chunk Q specialises the generated kernels; on tfjs the
+ * best length is smaller, because intra-chunk work grows with Q·(N+P) while the op count does not depend on
+ * the number of chunks. Measured on wasm at B 8, T 256, H 8, P = N = 8 (docs/students.md): Q 16 takes
+ * ~0.45× the CPU time of Q 64 (forward + backward). The rule keeps Q near 4·P·N/(P+N), in steps of 16.
+ * Results do not depend on it beyond float rounding.
+ */
+export function tfjsChunk(d: MixerDims): number {
+  const balance = (4 * d.p * d.n) / (d.p + d.n);
+  return Math.min(d.q, Math.max(16, 16 * Math.round(balance / 16)));
+}

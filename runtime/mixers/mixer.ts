@@ -11,7 +11,8 @@
 import { tf } from '../tensor/backend.ts';
 import { causalConv, convStateAfter, convStep } from './conv.ts';
 import { continuousDecay, discreteLogDecay } from './decay.ts';
-import { GATED_NORM_EPS, type MixerDims, mixerParamSpecs } from './layout.ts';
+import { linear } from './linear.ts';
+import { GATED_NORM_EPS, type MixerDims, mixerParamSpecs, tfjsChunk } from './layout.ts';
 import { ssdChunked, repeatGroups } from './ssd-chunked.ts';
 import { MixerShapeError, type SsdInputs } from './ssd-inputs.ts';
 import { addDiagonal, applyMixingMatrix, ssdMatrix } from './ssd-matrix.ts';
@@ -37,6 +38,8 @@ export interface MixerForwardOptions {
   cache?: MixerCache;
   /** Also return the state after the last token. */
   returnCache?: boolean;
+  /** Chunk length of the chunked form (default tfjsChunk(dims): the fastest here, not the IR's kernel Q). */
+  chunk?: number;
 }
 
 interface Streams {
@@ -71,7 +74,7 @@ export class Mixer {
       let y: tf.Tensor;
       let finalState: tf.Tensor | undefined;
       if (form === 'chunked') {
-        const r = ssdChunked(s.core, { chunk: this.dims.q, initialState: opts.cache?.ssm });
+        const r = ssdChunked(s.core, { chunk: opts.chunk ?? tfjsChunk(this.dims), initialState: opts.cache?.ssm });
         y = r.y;
         finalState = r.finalState;
       } else if (form === 'recurrent') {
@@ -137,7 +140,7 @@ export class Mixer {
   /** in_proj on [b·T, d_model] rows, split into the conv input, z and the decay input (a or dt). */
   private project(u: tf.Tensor, b: number, t: number): { xbc: tf.Tensor; z: tf.Tensor; last: tf.Tensor } {
     const d = this.dims;
-    let proj = tf.matMul(u.reshape([b * t, d.dModel]), this.params['in_proj.weight']);
+    let proj: tf.Tensor = linear(u.reshape([b * t, d.dModel]), this.params['in_proj.weight']);
     if (d.bias) proj = proj.add(this.params['in_proj.bias']);
     if (d.kind === 'discrete_mamba2') {
       const [xbc, z, a] = tf.split(proj, [d.convDim, d.dInner, d.h], 1);
@@ -189,7 +192,7 @@ export class Mixer {
       const normed = v.mul(tf.rsqrt(v.square().mean(2, true).add(GATED_NORM_EPS)));
       gated = normed.reshape([rows, d.dInner]).mul(this.params['norm.weight']);
     }
-    const out = tf.matMul(gated, this.params['out_proj.weight']);
+    const out = linear(gated, this.params['out_proj.weight']);
     return d.bias ? out.add(this.params['out_proj.bias']) : out;
   }
 }

@@ -6,24 +6,33 @@
  *
  * tfjs trap: the gradient of tf.cumsum is only right along the LAST axis given as a non-negative number.
  * On another axis it is transposed (silently wrong for square tensors such as these), and axis −1 throws.
- * So the sum runs along the last axis, which yields the transposed matrix Lᵀ[..., j, i].
+ * So the sums run along the last axis: a forward sum gives Lᵀ (used through transposed matMuls), a reverse
+ * exclusive sum gives L itself.
  */
 import { tf } from '../tensor/backend.ts';
 
-const masks = new Map<string, { strictUpper: tf.Tensor2D; upper: tf.Tensor2D }>();
+interface Masks {
+  strictUpper: tf.Tensor2D;
+  upper: tf.Tensor2D;
+  lower: tf.Tensor2D;
+}
+const masks = new Map<string, Masks>();
 
-function triMasks(t: number): { strictUpper: tf.Tensor2D; upper: tf.Tensor2D } {
+function triMasks(t: number): Masks {
   const key = `${tf.getBackend()}:${t}`;
   let m = masks.get(key);
   if (!m) {
     const strictUpper = new Float32Array(t * t);
     const upper = new Float32Array(t * t);
+    const lower = new Float32Array(t * t);
     for (let j = 0; j < t; j++)
       for (let i = j; i < t; i++) {
         upper[j * t + i] = 1;
+        lower[i * t + j] = 1;
         if (i > j) strictUpper[j * t + i] = 1;
       }
-    m = { strictUpper: tf.keep(tf.tensor2d(strictUpper, [t, t])), upper: tf.keep(tf.tensor2d(upper, [t, t])) };
+    const keep = (a: Float32Array) => tf.keep(tf.tensor2d(a, [t, t]));
+    m = { strictUpper: keep(strictUpper), upper: keep(upper), lower: keep(lower) };
     masks.set(key, m);
   }
   return m;
@@ -44,10 +53,11 @@ export function decayMatrixT(logA: tf.Tensor): tf.Tensor {
 /** [..., T] → L [..., T(i), T(j)]: lower-triangular including the diagonal (which is 1). */
 export function decayMatrix(logA: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const lt = decayMatrixT(logA);
-    const perm = [...Array(lt.rank).keys()];
-    perm[lt.rank - 2] = lt.rank - 1;
-    perm[lt.rank - 1] = lt.rank - 2;
-    return lt.transpose(perm);
+    const t = logA.shape[logA.rank - 1];
+    const { lower } = triMasks(t);
+    // rep[..., i, k] = ℓ_k for k ≤ i; the reverse exclusive sum along k gives, at j, Σ_{k=j+1..i} ℓ_k.
+    const rep = logA.expandDims(logA.rank - 1).mul(lower);
+    const seg = tf.cumsum(rep, logA.rank, true, true);
+    return tf.exp(seg).mul(lower);
   });
 }

@@ -44,6 +44,7 @@ describe.each(['wasm', 'cpu'] as const)('mixers on %s', (backend) => {
       const want = mixerForwardF64(f64Config(c), prm, u.f64, 2, t);
       for (const form of ['chunked', 'matrix', 'recurrent'] as const)
         expect(relErr(await host(mixer.forward(u.t, { form }).out), want), form).toBeLessThan(TOL);
+      for (const chunk of [1, 3, 64]) expect(relErr(await host(mixer.forward(u.t, { chunk }).out), want), `chunk ${chunk}`).toBeLessThan(TOL);
     });
 
     it('resets cut conv and state in every form', async () => {

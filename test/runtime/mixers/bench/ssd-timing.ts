@@ -1,7 +1,9 @@
 /**
  * Benchmark (not a test): wall time of the SSD forms and a whole Discrete Mamba-2 layer at the stories260K
- * student shape (B 8, T 256, H 8, P 8, N 8, Q 64, d_model 64). Median of repeats after warm-up, with a
- * data read after each call so asynchronous backends are timed fully.
+ * student shape (B 8, T 256, H 8, P 8, N 8, d_model 64). Median of repeats after warm-up, with a data read
+ * after each call so asynchronous backends are timed fully. Reports wall time and this process's CPU time
+ * (user + system): the machine is shared, and the single-threaded wasm backend's CPU time is the stable
+ * number under load.
  *   npx tsx test/runtime/mixers/bench/ssd-timing.ts [wasm|cpu|webgpu] [reps]
  */
 import { tf, useBackend, type BackendName } from '../../../../runtime/tensor/backend.ts';
@@ -16,7 +18,8 @@ const backend = (process.argv[2] ?? 'wasm') as BackendName;
 const reps = Number(process.argv[3] ?? 10);
 await useBackend(backend);
 
-const [B, T, H, P, N, Q, D] = [8, 256, 8, 8, 8, 64, 64];
+const [B, T, H, P, N, D] = [8, 256, 8, 8, 8, 64];
+console.log('| backend | what | CPU ms (median) | wall ms (median) |\n|---|---|---|---|');
 
 async function time(name: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<void> {
   const run = async () => {
@@ -27,14 +30,18 @@ async function time(name: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<vo
   };
   await run();
   await run();
-  const ms: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await run();
-    ms.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    wall.push(performance.now() - t0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  ms.sort((a, b) => a - b);
-  console.log(`${backend}\t${name}\t${ms[Math.floor(ms.length / 2)].toFixed(1)} ms (min ${ms[0].toFixed(1)})`);
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)].toFixed(1);
+  console.log(`| ${backend} | ${name} | ${med(cpu)} | ${med(wall)} |`);
 }
 
 const x = tf.randomNormal([B, T, H, P], 0, 1, 'float32', 1);
@@ -42,21 +49,23 @@ const a = tf.randomNormal([B, T, H], 0, 1, 'float32', 2);
 const Bm = tf.randomNormal([B, T, H, N], 0, 0.3, 'float32', 3);
 const Cm = tf.randomNormal([B, T, H, N], 0, 0.3, 'float32', 4);
 
-await time('ssd chunked fwd', () => ssdChunked({ x, logA: discreteLogDecay(a), B: Bm, C: Cm }, { chunk: Q }).y);
-await time('ssd chunked fwd+bwd', () =>
-  tf.grads((x, a, b, c) => ssdChunked({ x, logA: discreteLogDecay(a), B: b, C: c }, { chunk: Q }).y.square().sum())([x, a, Bm, Cm]),
-);
-await time('ssd matrix [B,H,T,T] fwd', () => ssdMatrix({ logA: discreteLogDecay(a), B: Bm, C: Cm }));
-await time('ssd matrix fwd+bwd', () => tf.grads((a, b, c) => ssdMatrix({ logA: discreteLogDecay(a), B: b, C: c }).square().sum())([a, Bm, Cm]));
+for (const Q of [16, 64]) {
+  await time(`SSD chunked Q${Q} fwd`, () => ssdChunked({ x, logA: discreteLogDecay(a), B: Bm, C: Cm }, { chunk: Q }).y);
+  await time(`SSD chunked Q${Q} fwd+bwd`, () =>
+    tf.grads((x, a, b, c) => ssdChunked({ x, logA: discreteLogDecay(a), B: b, C: c }, { chunk: Q }).y.square().sum())([x, a, Bm, Cm]),
+  );
+}
+await time('SSD matrix [B,H,T,T] fwd', () => ssdMatrix({ logA: discreteLogDecay(a), B: Bm, C: Cm }));
+await time('SSD matrix fwd+bwd', () => tf.grads((a, b, c) => ssdMatrix({ logA: discreteLogDecay(a), B: b, C: c }).square().sum())([a, Bm, Cm]));
 
-const ir = mixerIR({ kind: 'discrete_mamba2', dModel: D, h: H, p: P, g: H, n: N, k: 4, q: Q });
+const ir = mixerIR({ kind: 'discrete_mamba2', dModel: D, h: H, p: P, g: H, n: N, k: 4, q: 64 });
 const dims = mixerDims(ir, D);
 const params = deviceParams(dims, randomParamsF64(dims, 1));
 const vars = mixerParamSpecs(dims).map((s) => tf.variable(params[s.name], true, `bench.${s.name}`));
 const mixer = new Mixer(dims, Object.fromEntries(mixerParamSpecs(dims).map((s, i) => [s.name, vars[i] as tf.Tensor])));
 const u = tf.randomNormal([B, T, D], 0, 1, 'float32', 5);
-await time('layer fwd (chunked)', () => mixer.forward(u).out);
-await time('layer fwd+bwd (chunked)', () => {
+await time('layer fwd (chunked, Q 16)', () => mixer.forward(u).out);
+await time('layer fwd+bwd (chunked, Q 16)', () => {
   const { value, grads } = tf.variableGrads(() => mixer.forward(u).out.square().mean() as tf.Scalar, vars);
   return [value, ...Object.values(grads)];
 });
