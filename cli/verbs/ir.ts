@@ -28,6 +28,8 @@ export const verb: Verb = {
       else process.stderr.write(r.diagnostics.map((d) => renderDiagnostic(d, r.source, { color: useColor(process.stderr) })).join('\n\n') + '\n');
       return r.exitCode || 1;
     }
+    // Warnings do not stop the IR, but they are still worth reading.
+    if (r.diagnostics.length) process.stderr.write(r.diagnostics.map((d) => renderDiagnostic(d, r.source, { color: useColor(process.stderr) })).join('\n\n') + '\n');
     const ir = withHash(r.ir);
     const problems = validateIr(ir);
     if (problems.length) throw new Error(`the IR of ${r.file} does not match compiler/ir/schema.json: ${problems.join('; ')}`);

@@ -4,7 +4,8 @@
  * it. The JSON Schema in compiler/ir/schema.json is generated from / tested against these types.
  *
  * Units: every token count and batch size is in tokens; learning rates are plain numbers; paths are as the
- * user wrote them (resolved at run time against the data directory, see runtime/io/data-dir.ts).
+ * user wrote them (resolved at run time against the data directory, see runtime/io/data-dir.ts), except that
+ * paths starting with `./` or `../` are relative to the folder of the spec (`spec`), as the checker read them.
  * `schemaVersion` moves whenever a field changes meaning or is removed.
  */
 export const IR_SCHEMA_VERSION = 1 as const;
