@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compileSpecFile, type CompileResult } from '../compile.ts';
 import { canonicalIrJson, hashSpec, irHash } from '../ir/canonical.ts';
 import type { KernelVariantIR, MohawkIR } from '../ir/types.ts';
@@ -54,19 +55,23 @@ export function allKernelVariants(records: Record<string, SpecRecord>): KernelVa
   return [...DEFAULT_VARIANTS, ...Object.keys(records).sort().flatMap((s) => records[s].kernels)];
 }
 
-export function contribution(c: CompiledSpec): Contribution {
+/** This checkout (compiler/emit/ is two levels below it): what generated programs import. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function contribution(c: CompiledSpec, outDir = 'generated'): Contribution {
   if (!c.ir || !c.sourceSha256) throw new Error(`contribution: ${c.spec} did not compile`);
+  const repoFromProgram = relative(programDir(outDir, c.spec), REPO_ROOT).split(sep).join('/');
   return {
     spec: c.spec,
     record: { sha256: c.sourceSha256, irHash: irHash(c.ir), kernels: c.ir.kernels },
-    files: emitProgram(c.ir, canonicalIrJson),
+    files: emitProgram(c.ir, canonicalIrJson, { repoFromProgram }),
   };
 }
 
 /** The tree after building `specs` (all clean), keeping the other specs the manifest records. */
 export function planBuild(outDir: string, specs: CompiledSpec[]): TreePlan {
   const root = projectRoot(outDir);
-  return planTree(outDir, specs.map(contribution), (records) => emitKernelFiles(allKernelVariants(records)), root);
+  return planTree(outDir, specs.map((s) => contribution(s, outDir)), (records) => emitKernelFiles(allKernelVariants(records)), root);
 }
 
 /** Where a spec's generated program lives. */

@@ -25,9 +25,13 @@ const STAGE_RUNNERS: Record<StageKind, [string, string]> = {
   end_to_end: ['end-to-end.ts', 'endToEnd'],
 };
 
-/** generated/<name>/… depth is fixed, so runtime imports are always three levels up. */
-const RUNTIME = '../../../runtime';
-const IR_TYPES = '../../../compiler/ir/types.ts';
+export interface EmitOptions {
+  /**
+   * The mohawk checkout as seen from generated/<name>/program/ (default '../../..': generated/ at the repository
+   * root). Other output folders (tests) get their own relative path, so the program imports this checkout.
+   */
+  repoFromProgram?: string;
+}
 
 export function programName(specPath: string): string {
   const base = specPath.split('/').pop() ?? specPath;
@@ -38,23 +42,30 @@ export function stageModuleName(index: number, stage: StageIR): string {
   return `stage${index + 1}_${stage.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
-export function emitProgram(ir: MohawkIR, canonicalIrJson: (ir: MohawkIR) => string): GeneratedFile[] {
+export function emitProgram(ir: MohawkIR, canonicalIrJson: (ir: MohawkIR) => string, opts: EmitOptions = {}): GeneratedFile[] {
   const name = programName(ir.spec);
+  const repo = opts.repoFromProgram ?? '../../..';
+  const paths: ImportPaths = { runtime: `${repo}/runtime`, irTypes: `${repo}/compiler/ir/types.ts` };
   const banner = tsBanner([ir.spec]);
   const files: GeneratedFile[] = [];
   const emit = (rel: string, statements: Stmt[], doc: string) =>
     files.push({ path: `${name}/program/${rel}`, content: render(banner, doc, statements) });
 
-  emit('model.ts', modelStatements(ir), `Shapes and layer layout of the ${ir.student.name} student and its teacher ${ir.teacher.name}.`);
-  ir.stages.forEach((stage, i) => emit(`${stageModuleName(i, stage)}.ts`, stageStatements(stage), stageDoc(stage, i)));
-  emit('run.ts', runStatements(ir), `Entry point: runs the stages of ${ir.spec} in order (npx mohawkc train ${ir.spec}).`);
+  emit('model.ts', modelStatements(ir, paths), `Shapes and layer layout of the ${ir.student.name} student and its teacher ${ir.teacher.name}.`);
+  ir.stages.forEach((stage, i) => emit(`${stageModuleName(i, stage)}.ts`, stageStatements(stage, paths), stageDoc(stage, i)));
+  emit('run.ts', runStatements(ir, paths), `Entry point: runs the stages of ${ir.spec} in order (npx mohawkc train ${ir.spec}).`);
 
   const irDoc = { _generated: jsonBanner([ir.spec]), ...JSON.parse(canonicalIrJson(ir)) };
   files.push({ path: `${name}/ir.json`, content: JSON.stringify(irDoc, null, 2) + '\n' });
   return files;
 }
 
-function modelStatements(ir: MohawkIR): Stmt[] {
+interface ImportPaths {
+  runtime: string;
+  irTypes: string;
+}
+
+function modelStatements(ir: MohawkIR, paths: ImportPaths): Stmt[] {
   // One constant per distinct mixer shape: changing d_state in the spec changes one line here.
   const mixers: MixerIR[] = [];
   const mixerRef = (m: MixerIR): Code => {
@@ -67,7 +78,7 @@ function modelStatements(ir: MohawkIR): Stmt[] {
     layers: ir.student.layers.map((l) => ({ ...l, mixer: l.mixer ? mixerRef(l.mixer) : undefined })),
   };
   const out: Stmt[] = [
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: IR_TYPES, namedImports: ['DataSourceIR', 'EvalIR', 'MixerIR', 'StudentIR', 'TeacherIR'] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: paths.irTypes, namedImports: ['DataSourceIR', 'EvalIR', 'MixerIR', 'StudentIR', 'TeacherIR'] },
     constant('TEACHER', 'TeacherIR', ir.teacher, `Teacher ${ir.teacher.name}: architecture as read from its checkpoint header.`),
   ];
   mixers.forEach((m, i) => out.push(constant(mixerConstName(i), 'MixerIR', m, `SSM mixer shape${mixers.length > 1 ? ` #${i + 1}` : ''} (N = dState, P = headDim, H = heads, G = groups, Q = chunk).`)));
@@ -89,18 +100,18 @@ function stageDoc(stage: StageIR, i: number): string {
   return `Stage ${i + 1}: ${stage.name} (${stage.kind}${after}) — from ${stage.source.file}:${stage.source.line}.`;
 }
 
-function stageStatements(stage: StageIR): Stmt[] {
+function stageStatements(stage: StageIR, paths: ImportPaths): Stmt[] {
   const [mod, fn] = STAGE_RUNNERS[stage.kind];
   return [
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: IR_TYPES, namedImports: ['StageIR'] },
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `${RUNTIME}/stages/context.ts`, namedImports: ['MohawkStage', 'StageContext'] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: `${RUNTIME}/stages/${mod}`, namedImports: [fn] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: paths.irTypes, namedImports: ['StageIR'] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `${paths.runtime}/stages/context.ts`, namedImports: ['MohawkStage', 'StageContext'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: `${paths.runtime}/stages/${mod}`, namedImports: [fn] },
     constant('STAGE', 'StageIR', stage, 'Budgets are in tokens; batchTokens = seqLen × microBatch × accumulation.'),
     { kind: StructureKind.Function, isExported: true, name: 'define', parameters: [{ name: 'ctx', type: 'StageContext' }], returnType: 'MohawkStage', statements: [`return ${fn}(ctx, STAGE);`] },
   ];
 }
 
-function runStatements(ir: MohawkIR): Stmt[] {
+function runStatements(ir: MohawkIR, paths: ImportPaths): Stmt[] {
   const stageMods = ir.stages.map((s, i) => stageModuleName(i, s));
   const program = {
     spec: ir.spec,
@@ -113,8 +124,8 @@ function runStatements(ir: MohawkIR): Stmt[] {
     stages: stageMods.map((m) => new Code(m)),
   };
   return [
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `${RUNTIME}/program/types.ts`, namedImports: ['Program'] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: `${RUNTIME}/program/run-program.ts`, namedImports: ['runProgram', 'type ProgramOptions', 'type ProgramResult'] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `${paths.runtime}/program/types.ts`, namedImports: ['Program'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: `${paths.runtime}/program/run-program.ts`, namedImports: ['runProgram', 'type ProgramOptions', 'type ProgramResult'] },
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: './model.ts', namedImports: ['DATA', 'EVAL', 'KERNELS', 'STUDENT', 'TEACHER'] },
     ...stageMods.map((m): Stmt => ({ kind: StructureKind.ImportDeclaration, moduleSpecifier: `./${m}.ts`, namespaceImport: m })),
     constant('PROGRAM', 'Program', program, 'The whole program, in stage order.'),

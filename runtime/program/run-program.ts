@@ -23,10 +23,11 @@ import { silentProgress, type ProgressSink } from '../run/progress.ts';
 import { sampleSequences } from '../sample/generate.ts';
 import type { StageContext } from '../stages/context.ts';
 import { buildStudent } from '../student/build.ts';
+import { exportStudent } from '../student/export.ts';
 import { useBackend, type BackendName } from '../tensor/backend.ts';
 import { Rng } from '../train/rng.ts';
 import { evaluateModel, type ModelEval } from './evaluate.ts';
-import { exportStudent } from './export-student.ts';
+import { registerFastMatMulGradient } from './fast-matmul-grad.ts';
 import { resolveProgramPath } from './paths.ts';
 import { stageStudent } from './student-adapter.ts';
 import type { Program } from './types.ts';
@@ -94,6 +95,7 @@ export function selectStages(program: Program, names?: readonly string[]): Progr
 export async function runProgram(program: Program, options: ProgramOptions): Promise<ProgramResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
+  registerFastMatMulGradient();
   const backend = await useBackend(options.backend ?? 'wasm');
   const stages = selectStages(program, options.stages);
   const resolve = (p: string) => resolveProgramPath(p, program.spec, options.root, options.dataDir);
@@ -121,8 +123,8 @@ export async function runProgram(program: Program, options: ProgramOptions): Pro
       onCheckpointStep: options.onCheckpointStep,
     });
     const studentDir = join(summary.run.root, 'student');
-    await exportStudent(built, program.student, studentDir);
-    log(`student exported to ${studentDir}`);
+    const exported = await exportStudent(built, program.student, studentDir);
+    log(`student exported to ${studentDir} (${exported.format} layout)`);
 
     const result: ProgramResult = {
       runDir: summary.run.root,
