@@ -54,8 +54,18 @@ export class DiagnosticSink {
   }
 }
 
+/**
+ * Position order, duplicates dropped: a bad value in `defaults` is read once per stage but reported once.
+ */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
-  return [...list].sort((a, b) => (a.primary?.span.start ?? -1) - (b.primary?.span.start ?? -1) || a.code.localeCompare(b.code));
+  const seen = new Set<string>();
+  const unique = list.filter((d) => {
+    const key = `${d.code}|${d.primary?.span.start}|${d.primary?.span.end}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort((a, b) => (a.primary?.span.start ?? -1) - (b.primary?.span.start ?? -1) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
 /** Exit status for a set of diagnostics: 0 clean (warnings allowed), 2 when a file outside the spec is at fault, else 1. */
