@@ -12,9 +12,11 @@
  * (UnsortedSegmentSum) is missing on wasm — trainable embeddings must use 'onehot'.
  */
 import { tf } from '../tensor/backend.ts';
+import { attention, attentionBlockDiagonal, chooseAttention, type AttentionImpl } from './attention.ts';
 import { applyRope, type RopeConstants } from './rope.ts';
 
 export { applyRope, ropeConstants, ropeTables, ropeRotationMatrix } from './rope.ts';
+export { attention, attentionBlockDiagonal, chooseAttention, type AttentionImpl } from './attention.ts';
 export type { RopeConstants, RopeLayout, RopeSpec, RopeTables } from './rope.ts';
 
 /** x [N, in] · w [in, out] (+ b [out]). */
@@ -61,20 +63,10 @@ export function silu(x: tf.Tensor): tf.Tensor {
   return x.mul(x.sigmoid());
 }
 
-/** SwiGLU MLP: down(silu(x·gate) ⊙ (x·up)). `gateUp` may be gate and up fused column-wise [in, 2·hidden]. */
-export function swigluMlp(
-  x: tf.Tensor2D,
-  w: { gate: tf.Tensor2D; up: tf.Tensor2D; down: tf.Tensor2D; gateUp?: tf.Tensor2D },
-): tf.Tensor2D {
-  let g: tf.Tensor2D;
-  let u: tf.Tensor2D;
-  if (w.gateUp) {
-    const hidden = w.gate.shape[1];
-    [g, u] = tf.split(tf.matMul(x, w.gateUp), [hidden, hidden], 1) as [tf.Tensor2D, tf.Tensor2D];
-  } else {
-    g = tf.matMul(x, w.gate);
-    u = tf.matMul(x, w.up);
-  }
+/** SwiGLU MLP: down(silu(x·gate) ⊙ (x·up)). */
+export function swigluMlp(x: tf.Tensor2D, w: { gate: tf.Tensor2D; up: tf.Tensor2D; down: tf.Tensor2D }): tf.Tensor2D {
+  const g = tf.matMul(x, w.gate);
+  const u = tf.matMul(x, w.up);
   return tf.matMul(silu(g).mul(u) as tf.Tensor2D, w.down);
 }
 
@@ -118,35 +110,6 @@ export function causalMask(t: number, lengths?: readonly number[]): tf.Tensor4D 
   return tf.tensor4d(m, [b, 1, t, t]);
 }
 
-/**
- * Repeats kv heads to query heads for grouped-query attention: [B, KV, T, hd] → [B, KV·rep, T, hd], query
- * head h reading kv head ⌊h / rep⌋ (Llama / llama2.c convention).
- */
-export function repeatKv(x: tf.Tensor4D, rep: number): tf.Tensor4D {
-  if (rep === 1) return x;
-  const [b, kv, t, hd] = x.shape;
-  // 4-D tile: webgpu runs rank-5 Tile on the CPU through a synchronous read, which Node cannot do.
-  return x.reshape([b, kv, 1, t * hd]).tile([1, 1, rep, 1]).reshape([b, kv * rep, t, hd]) as tf.Tensor4D;
-}
-
-/**
- * Softmax attention on head-major tensors. q [B, H, Tq, hd] must already carry the 1/√hd scale
- * (cheaper on q than on the scores); k, v [B, H, Tk, hd]; mask additive, broadcastable to [B, H, Tq, Tk]
- * (omit it when every key is visible, as in a one-token decode step).
- * Returns the context [B, H, Tq, hd] and the probabilities [B, H, Tq, Tk].
- */
-export function attention(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  mask?: tf.Tensor,
-): { context: tf.Tensor4D; probs: tf.Tensor4D } {
-  let scores = tf.matMul(q, k, false, true) as tf.Tensor4D;
-  if (mask) scores = scores.add(mask);
-  const probs = tf.softmax(scores) as tf.Tensor4D;
-  return { context: tf.matMul(probs, v) as tf.Tensor4D, probs };
-}
-
 export interface AttentionWeights {
   /** [D, H·hd], [D, KV·hd], [D, KV·hd], [H·hd, D] */
   q: tf.Tensor2D;
@@ -157,9 +120,6 @@ export interface AttentionWeights {
   kBias?: tf.Tensor1D;
   vBias?: tf.Tensor1D;
   oBias?: tf.Tensor1D;
-  /** Optional column-wise fusion [q | k | v] (and its bias) used instead of three matMuls when present. */
-  qkv?: tf.Tensor2D;
-  qkvBias?: tf.Tensor1D;
 }
 
 export interface AttentionShape {
@@ -171,7 +131,8 @@ export interface AttentionShape {
 export interface AttentionResult {
   /** After the output projection: [B·T, D]. */
   out: tf.Tensor2D;
-  probs: tf.Tensor4D;
+  /** [B, H, T, Tk], when asked for (`wantProbs`). */
+  probs?: tf.Tensor4D;
   /** Post-RoPE keys and the values, [B, KV, T, hd], before the GQA repeat (what a KV cache stores). */
   k: tf.Tensor4D;
   v: tf.Tensor4D;
@@ -186,14 +147,10 @@ export function projectQkv(
 ): { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
   const { heads, kvHeads, headDim: hd } = shape;
   const t = x.shape[0] / batch;
-  let q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D;
-  if (w.qkv) {
-    [q, k, v] = tf.split(linear(x, w.qkv, w.qkvBias), [heads * hd, kvHeads * hd, kvHeads * hd], 1) as tf.Tensor2D[];
-  } else {
-    q = linear(x, w.q, w.qBias);
-    k = linear(x, w.k, w.kBias);
-    v = linear(x, w.v, w.vBias);
-  }
+  // Three matMuls rather than one fused matMul and a split: column slices are slow on wasm.
+  const q = linear(x, w.q, w.qBias);
+  const k = linear(x, w.k, w.kBias);
+  const v = linear(x, w.v, w.vBias);
   return {
     q: q.reshape([batch, t, heads, hd]),
     k: k.reshape([batch, t, kvHeads, hd]),
@@ -205,12 +162,21 @@ export function projectQkv(
  * Causal self-attention of a block: projections, RoPE (when `rope` is given) at positions offset..offset+T−1,
  * GQA, softmax attention, output projection. x is the normed input [B·T, D].
  * `past` (a KV cache: [B, KV, Tpast, hd] post-RoPE keys and values) is prepended to this call's keys.
+ * `impl` picks the attention kernel strategy (default: chooseAttention for the active backend and shape).
  */
 export function causalSelfAttention(
   x: tf.Tensor2D,
   w: AttentionWeights,
   shape: AttentionShape,
-  opts: { batch: number; rope?: RopeConstants; mask?: tf.Tensor; offset?: number; past?: { k: tf.Tensor4D; v: tf.Tensor4D } },
+  opts: {
+    batch: number;
+    rope?: RopeConstants;
+    mask?: tf.Tensor;
+    offset?: number;
+    past?: { k: tf.Tensor4D; v: tf.Tensor4D };
+    wantProbs?: boolean;
+    impl?: AttentionImpl;
+  },
 ): AttentionResult {
   const { heads, kvHeads, headDim: hd } = shape;
   const b = opts.batch;
@@ -220,15 +186,22 @@ export function causalSelfAttention(
     q = applyRope(q, opts.rope, opts.offset ?? 0);
     k = applyRope(k, opts.rope, opts.offset ?? 0);
   }
-  q = q.mul(1 / Math.sqrt(hd)).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+  q = q.mul(1 / Math.sqrt(hd)) as tf.Tensor4D;
   let kh = k.transpose([0, 2, 1, 3]) as tf.Tensor4D;
   let vh = v.transpose([0, 2, 1, 3]) as tf.Tensor4D;
   if (opts.past) {
     kh = tf.concat([opts.past.k, kh], 2);
     vh = tf.concat([opts.past.v, vh], 2);
   }
-  const rep = heads / kvHeads;
-  const { context, probs } = attention(q, repeatKv(kh, rep), repeatKv(vh, rep), opts.mask);
-  const merged = context.transpose([0, 2, 1, 3]).reshape([b * t, heads * hd]) as tf.Tensor2D;
+  const impl = opts.impl ?? chooseAttention(kvHeads);
+  let merged: tf.Tensor2D;
+  let probs: tf.Tensor4D | undefined;
+  if (impl === 'blockdiag') {
+    ({ context: merged, probs } = attentionBlockDiagonal(q, kh, vh, opts.mask, opts.wantProbs ?? false));
+  } else {
+    const r = attention(q.transpose([0, 2, 1, 3]) as tf.Tensor4D, kh, vh, opts.mask);
+    merged = r.context.transpose([0, 2, 1, 3]).reshape([b * t, heads * hd]) as tf.Tensor2D;
+    probs = opts.wantProbs ? r.probs : undefined;
+  }
   return { out: linear(merged, w.o, w.oBias), probs, k: kh, v: vh };
 }

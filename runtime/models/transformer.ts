@@ -15,6 +15,7 @@ import {
   norm,
   ropeConstants,
   swigluMlp,
+  type AttentionImpl,
   type AttentionShape,
   type RopeConstants,
 } from './blocks.ts';
@@ -81,6 +82,8 @@ export type EmbeddingMode = 'gather' | 'onehot';
 export interface ModelOptions {
   /** 'gather' (default for frozen weights) or 'onehot' (differentiable on wasm; default when trainable). */
   embedding?: EmbeddingMode;
+  /** Attention strategy; default chooseAttention (blocks.ts) for the backend active at each call. */
+  attention?: AttentionImpl;
 }
 
 export class TransformerLM {
@@ -92,6 +95,7 @@ export class TransformerLM {
   private readonly derived: tf.Tensor[];
   private readonly rope?: RopeConstants;
   private readonly embedding: EmbeddingMode;
+  private readonly attentionImpl?: AttentionImpl;
   private disposed = false;
 
   constructor(
@@ -106,6 +110,7 @@ export class TransformerLM {
     this.derived = built.derived;
     this.trainable = trainable;
     this.embedding = opts.embedding ?? (trainable ? 'onehot' : 'gather');
+    this.attentionImpl = opts.attention;
     if (config.positions === 'rope') {
       this.rope = ropeConstants(
         {
@@ -192,6 +197,8 @@ export class TransformerLM {
             mask,
             offset,
             past: past ? { k: past.k[l], v: past.v[l] } : undefined,
+            wantProbs: !!(want && cap.probs),
+            impl: this.attentionImpl,
           });
           return {
             output: res.output,
@@ -265,6 +272,9 @@ export interface BlockContext {
   mask?: tf.Tensor;
   offset?: number;
   past?: { k: tf.Tensor4D; v: tf.Tensor4D };
+  /** Return the attention probabilities (costs a re-layout with the wasm strategy). */
+  wantProbs?: boolean;
+  impl?: AttentionImpl;
 }
 
 /**
@@ -276,7 +286,7 @@ export function transformerBlock(
   w: LayerWeights,
   cfg: TransformerConfig,
   ctx: BlockContext,
-): { output: tf.Tensor2D; attnOut: tf.Tensor2D; probs: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
+): { output: tf.Tensor2D; attnOut: tf.Tensor2D; probs?: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
   const shape = { heads: cfg.heads, kvHeads: cfg.kvHeads, headDim: cfg.headDim };
   const u = norm(cfg.norm, x, w.attnNorm, cfg.normEps);
   const a = causalSelfAttention(u, w.attn, shape, ctx);
@@ -292,6 +302,6 @@ export function transformerBlock(
 }
 
 export function mlp(x: tf.Tensor2D, w: MlpWeights): tf.Tensor2D {
-  if (w.kind === 'swiglu') return swigluMlp(x, { gate: w.gate!, up: w.up!, down: w.down!, gateUp: w.gateUp });
+  if (w.kind === 'swiglu') return swigluMlp(x, { gate: w.gate!, up: w.up!, down: w.down! });
   return geluMlp(x, { fc1: w.fc1!, fc1Bias: w.fc1Bias, fc2: w.fc2!, fc2Bias: w.fc2Bias }, w.kind);
 }

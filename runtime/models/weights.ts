@@ -2,8 +2,9 @@
  * Teacher weights on the device, in the layout the blocks use (linear weights [in, out]), plus a registry
  * under the checkpoint's Hugging Face names so students can find and copy them.
  *
- * The family files (families/*.ts) say which checkpoint tensor is which; this file does the transposes, the
- * optional fusions and the Variable/const choice once, so a forward pass never transposes a weight.
+ * The family files (families/*.ts) say which checkpoint tensor is which; this file does the transposes and the
+ * Variable/const choice once, so a forward pass never transposes a weight. Projections stay separate
+ * (q, k, v; gate, up): a fused matMul followed by a column split is slower on wasm than three matMuls.
  */
 import type { Checkpoint, HostTensor, TransformerConfig } from '../io/types.ts';
 import { FileFormatError } from '../io/types.ts';
@@ -16,7 +17,6 @@ export interface MlpWeights {
   gate?: tf.Tensor2D;
   up?: tf.Tensor2D;
   down?: tf.Tensor2D;
-  gateUp?: tf.Tensor2D;
   fc1?: tf.Tensor2D;
   fc1Bias?: tf.Tensor1D;
   fc2?: tf.Tensor2D;
@@ -83,7 +83,7 @@ export interface FamilySource {
 }
 
 export interface WeightOptions {
-  /** Make parameters tf.Variables (trainable) instead of constants; no fused copies are made then. */
+  /** Make parameters tf.Variables (trainable) instead of constants. */
   trainable?: boolean;
   /** Prefix for Variable names (tfjs names are global and must be unique per model instance). */
   namePrefix?: string;
@@ -93,7 +93,7 @@ export interface BuiltWeights {
   weights: TransformerWeights;
   /** Checkpoint name → device tensor. Linear weights are stored TRANSPOSED to [in, out]. */
   params: Map<string, tf.Tensor>;
-  /** Extra tensors (fusions, tied-head transpose) that are not parameters; disposed with the model. */
+  /** Extra tensors (the tied-head transpose) that are not parameters; disposed with the model. */
   derived: tf.Tensor[];
 }
 
@@ -166,24 +166,12 @@ export function buildWeights(ckpt: Checkpoint, source: FamilySource, opts: Weigh
     const v = linearW(ls.v, kvHeads * hd, d);
     const o = linearW(ls.o, d, heads * hd);
     const attn: AttentionWeights = { q: q.w, k: k.w, v: v.w, o: o.w, qBias: q.b, kBias: k.b, vBias: v.b, oBias: o.b };
-    if (!trainable) {
-      attn.qkv = tf.concat([q.w, k.w, v.w], 1);
-      derived.push(attn.qkv);
-      if (q.b && k.b && v.b) {
-        attn.qkvBias = tf.concat([q.b, k.b, v.b]);
-        derived.push(attn.qkvBias);
-      }
-    }
     let mlp: MlpWeights;
     if (cfg.mlp === 'swiglu') {
       if (!ls.gate) throw new Error(`family ${cfg.family}: swiglu needs a gate projection`);
       const gate = linearW(ls.gate, f, d).w;
       const up = linearW(ls.up, f, d).w;
       mlp = { kind: 'swiglu', gate, up, down: linearW(ls.down, d, f).w };
-      if (!trainable) {
-        mlp.gateUp = tf.concat([gate, up], 1);
-        derived.push(mlp.gateUp);
-      }
     } else {
       const fc1 = linearW(ls.up, f, d);
       const fc2 = linearW(ls.down, d, f);
