@@ -26,8 +26,9 @@ export function tableData(variants: KernelVariantIR[]) {
       g: v.g,
       q: v.q,
       dtype: v.dtype,
-      ...(v.targets.includes('wgsl') ? { wgsl: { file: wgslPath(v.key), ops: opPlans(v) } } : {}),
-      ...(v.targets.includes('cuda') ? { cuda: { file: cudaPath(v.key), arch: 'sm_90', ops: cudaOps(v) } } : {}),
+      ops: opPlans(v),
+      ...(v.targets.includes('wgsl') ? { wgsl: { file: wgslPath(v.key) } } : {}),
+      ...(v.targets.includes('cuda') ? { cuda: { file: cudaPath(v.key), arch: 'sm_90', entryPoints: cudaOps(v) } } : {}),
     };
   }
   return { tableVersion: TABLE_VERSION, variants: entries };
@@ -54,8 +55,8 @@ export function emitDispatchTs(variants: KernelVariantIR[]): string {
   const data = tableData(variants);
   return (
     slashBanner() +
-    '//\n// Kernel variant key → generated files, WGSL pass graphs (bindings, workgroup sizes, grids) and CUDA entry\n' +
-    '// points. Read by runtime/kernels (registerKernelTable).\n' +
+    '//\n// Kernel variant key → its ops (pass graphs: bindings, workgroup sizes, grids, outputs), its WGSL file, and\n' +
+    '// its CUDA file with one C entry point per op. Read by runtime/kernels (registerKernelTable).\n' +
     "import type { KernelTable } from '../../runtime/kernels/table.ts';\n\n" +
     `export const KERNELS: KernelTable = ${compactJson(data)};\n\n` +
     'export default KERNELS;\n'

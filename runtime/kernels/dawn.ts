@@ -7,7 +7,7 @@
  * The Dawn instance is shared with runtime/tensor/backend.ts (same global, same pinning: if V8 collects the
  * instance, dawn.node later crashes inside ProcessEvents).
  */
-import { BackendError } from '../tensor/backend.ts';
+import { KernelError } from './errors.ts';
 import { type Dims, type KernelEntry, type OpPlan, dimsFor, evalExpr } from './table.ts';
 import { loadWgslFile, standaloneModule } from './wgsl-source.ts';
 import { kernelFilePath } from './registry.ts';
@@ -27,7 +27,7 @@ async function dawnInstance(): Promise<GPU> {
     try {
       webgpu = (await import('webgpu')) as unknown as typeof webgpu;
     } catch (e) {
-      throw new BackendError(`WGSL kernels need the npm package 'webgpu' (Dawn): ${(e as Error).message}`);
+      throw new KernelError(`WGSL kernels need the npm package 'webgpu' (Dawn): ${(e as Error).message}`);
     }
     Object.assign(globalThis, webgpu.globals);
     const gpu = webgpu.create([]);
@@ -46,7 +46,7 @@ export async function kernelDevice(): Promise<GPUDevice> {
       const gpu = await dawnInstance();
       const adapter = await gpu.requestAdapter();
       if (!adapter) {
-        throw new BackendError(
+        throw new KernelError(
           'no WebGPU adapter (no Vulkan driver found). On a CPU machine run `eval "$(scripts/setup-lavapipe.sh)"` to use Mesa lavapipe.',
         );
       }
@@ -110,11 +110,11 @@ export async function runDawnOp(
   inputs: Record<string, HostArray | undefined>,
   opts: DawnRunOptions,
 ): Promise<{ outputs: Record<string, HostArray>; gpuMs: number }> {
-  if (!entry.wgsl) throw new BackendError(`kernel ${entry.key} has no WGSL target`);
-  const plan: OpPlan | undefined = entry.wgsl.ops[op];
-  if (!plan) throw new BackendError(`kernel ${entry.key} has no op '${op}'`);
+  if (!entry.wgsl) throw new KernelError(`kernel ${entry.key} has no WGSL target`);
+  const plan: OpPlan | undefined = entry.ops[op];
+  if (!plan) throw new KernelError(`kernel ${entry.key} has no op '${op}'`);
   const device = await kernelDevice();
-  if (entry.dtype === 'f16' && !device.features.has('shader-f16')) throw new BackendError(`kernel ${entry.key} needs shader-f16, which this adapter lacks`);
+  if (entry.dtype === 'f16' && !device.features.has('shader-f16')) throw new KernelError(`kernel ${entry.key} needs shader-f16, which this adapter lacks`);
   const dims: Dims = dimsFor(entry, opts.batch, opts.seqLen);
   const owned: GPUBuffer[] = [];
   const make = (bytes: number, usage: number) => {
@@ -129,13 +129,13 @@ export async function runDawnOp(
       const data = inputs[spec.name];
       const optional = plan.optional.find((o) => o.name === spec.name);
       if (!data) {
-        if (!optional) throw new BackendError(`kernel ${entry.key} op ${op}: input ${spec.name} is required`);
+        if (!optional) throw new KernelError(`kernel ${entry.key} op ${op}: input ${spec.name} is required`);
         buffers.set(spec.name, make(4, GPUBufferUsage.STORAGE));
         continue;
       }
       const want = evalExpr(spec.size, dims);
-      if (data.length !== want) throw new BackendError(`kernel ${entry.key} op ${op}: ${spec.name} has ${data.length} values, expected ${want}`);
-      if ((spec.dtype === 'f32') !== data instanceof Float32Array) throw new BackendError(`kernel ${entry.key} op ${op}: ${spec.name} must be ${spec.dtype === 'f32' ? 'a Float32Array' : 'a Uint16Array of f16 bits'}`);
+      if (data.length !== want) throw new KernelError(`kernel ${entry.key} op ${op}: ${spec.name} has ${data.length} values, expected ${want}`);
+      if ((spec.dtype === 'f32') !== data instanceof Float32Array) throw new KernelError(`kernel ${entry.key} op ${op}: ${spec.name} must be ${spec.dtype === 'f32' ? 'a Float32Array' : 'a Uint16Array of f16 bits'}`);
       const buf = make(data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
       const bytes = new Uint8Array(pad4(data.byteLength));
       bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));

@@ -47,3 +47,28 @@ export function fromF16(a: Uint16Array): Float32Array {
   for (let i = 0; i < a.length; i++) out[i] = f16BitsToF32(a[i]);
   return out;
 }
+
+/** bfloat16: the top 16 bits of an f32, rounded to nearest even. */
+export function f32ToBf16Bits(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export function bf16BitsToF32(h: number): number {
+  u32[0] = h << 16;
+  return f32[0];
+}
+
+export function toBf16(a: ArrayLike<number>): Uint16Array {
+  const out = new Uint16Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = f32ToBf16Bits(a[i]);
+  return out;
+}
+
+export function fromBf16(a: Uint16Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = bf16BitsToF32(a[i]);
+  return out;
+}

@@ -73,8 +73,10 @@ export interface KernelEntry {
   g: number;
   q: number;
   dtype: DType;
-  wgsl?: { file: string; ops: Record<string, OpPlan> };
-  cuda?: { file: string; arch: string; ops: Record<string, CudaOp> };
+  /** Target-independent op plans (WGSL runs them pass by pass; CUDA entry points take their inputs/outputs). */
+  ops: Record<string, OpPlan>;
+  wgsl?: { file: string };
+  cuda?: { file: string; arch: string; entryPoints: Record<string, CudaOp> };
 }
 
 export interface KernelTable {

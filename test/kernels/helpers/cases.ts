@@ -4,7 +4,7 @@
  */
 import { makeRng, randn } from '../../helpers/reference/random.ts';
 import type { KernelEntry } from '../../../runtime/kernels/table.ts';
-import { fromF16, toF16 } from '../../../runtime/kernels/half.ts';
+import { fromBf16, fromF16, toBf16, toF16 } from '../../../runtime/kernels/half.ts';
 import type { RawInputs } from '../reference.ts';
 
 export const TOLERANCE: Record<string, number> = { f32: 1e-5, f16: 1e-2, bf16: 1e-2 };
@@ -13,15 +13,18 @@ export const TOLERANCE: Record<string, number> = { f32: 1e-5, f16: 1e-2, bf16: 1
 export function roundTo(dtype: string, a: Float64Array): Float64Array {
   if (dtype === 'f32') return Float64Array.from(Float32Array.from(a));
   if (dtype === 'f16') return Float64Array.from(fromF16(toF16(a)));
+  if (dtype === 'bf16') return Float64Array.from(fromBf16(toBf16(a)));
   throw new Error(`no host rounding for ${dtype}`);
 }
 
 export function hostArray(dtype: string, a: Float64Array): Float32Array | Uint16Array {
-  return dtype === 'f16' ? toF16(a) : Float32Array.from(a);
+  return dtype === 'f16' ? toF16(a) : dtype === 'bf16' ? toBf16(a) : Float32Array.from(a);
 }
 
-export function toF64(a: Float32Array | Uint16Array): Float64Array {
-  return Float64Array.from(a instanceof Uint16Array ? fromF16(a) : a);
+/** Host array → float64; 16-bit arrays hold raw bits of the variant's dtype (f16 or bf16). */
+export function toF64(a: Float32Array | Uint16Array, dtype = 'f16'): Float64Array {
+  if (a instanceof Float32Array) return Float64Array.from(a);
+  return Float64Array.from(dtype === 'bf16' ? fromBf16(a) : fromF16(a));
 }
 
 export function randomInputs(e: KernelEntry, b: number, t: number, seed: number, withS0: boolean): RawInputs {

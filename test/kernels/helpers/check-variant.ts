@@ -25,7 +25,6 @@ export interface CheckResult {
 }
 
 const f32 = (a: Float64Array) => Float32Array.from(a);
-const finite = (a: HostArray) => toF64(a).every(Number.isFinite);
 
 /** Test sizes: a partial last chunk, and small enough for a software rasteriser. */
 export function testDims(e: KernelEntry): { batch: number; seqLen: number } {
@@ -37,8 +36,10 @@ export async function checkVariant(e: KernelEntry, run: Executor, seed: number, 
   const { batch: b, seqLen: t } = dims;
   const out: CheckResult[] = [];
   const io = (a: Float64Array) => hostArray(e.dtype, a);
+  const f64 = (a: HostArray) => toF64(a, e.dtype);
+  const finite = (a: HostArray) => f64(a).every(Number.isFinite);
   const push = (c: string, name: string, got: HostArray, want: Float64Array) =>
-    out.push({ case: c, output: name, err: relErr(toF64(got), want), finite: finite(got) });
+    out.push({ case: c, output: name, err: relErr(f64(got), want), finite: finite(got) });
   const rng = makeRng(seed + 1000);
   if (e.kernel === 'ssd_fwd') {
     for (const withS0 of [true, false]) {
@@ -85,7 +86,7 @@ export async function checkVariant(e: KernelEntry, run: Executor, seed: number, 
     for (const k of ['dB', 'dC', 'ddec'] as const) push('matrix backward', k, rb[k], g[k]);
     if (e.decay === 'continuous') push('matrix backward', 'dAlogPart', rb.dAlogPart, g.dAlogPart);
     const dD = new Float64Array(e.h);
-    const part = toF64(rb.dDPart);
+    const part = f64(rb.dDPart);
     for (let i = 0; i < part.length; i++) dD[i % e.h] += part[i];
     out.push({ case: 'matrix backward', output: 'dD', err: relErr(dD, g.dD), finite: finite(rb.dDPart) });
   }
