@@ -129,6 +129,6 @@ export function parseSpec(input: string | Uint8Array, file: string): ParseResult
 
   const builder = new AstBuilder(text);
   const spec = builder.spec(cst, text.length);
-  problems.push(...builder.problems);
+  for (const p of builder.problems) problems.push(p);
   return problems.length ? done({ comments, tokens }) : { source, spec, problems, comments, tokens };
 }

@@ -97,13 +97,25 @@ function applyOps(tokens: string[], ops: Op[]): string {
   for (const op of ops) {
     if (!t.length) break;
     const i = op.at % t.length;
-    if (op.kind === 'delete') t.splice(i, 1);
-    else if (op.kind === 'duplicate') t.splice(i, 0, t[i]);
-    else if (op.kind === 'swap') {
-      const j = op.with % t.length;
-      [t[i], t[j]] = [t[j], t[i]];
-    } else if (op.kind === 'replace') t[i] = VOCAB[op.token];
-    else t.splice(i, 0, VOCAB[op.token]);
+    switch (op.kind) {
+      case 'delete':
+        t.splice(i, 1);
+        break;
+      case 'duplicate':
+        t.splice(i, 0, t[i]);
+        break;
+      case 'swap': {
+        const j = op.with % t.length;
+        [t[i], t[j]] = [t[j], t[i]];
+        break;
+      }
+      case 'replace':
+        t[i] = VOCAB[op.token];
+        break;
+      case 'insert':
+        t.splice(i, 0, VOCAB[op.token]);
+        break;
+    }
   }
   return t.join('');
 }

@@ -56,7 +56,7 @@ describe('kernel variants', () => {
       q: fc.constantFrom(64, 128),
       dtype: fc.constantFrom('f32' as const, 'f16' as const, 'bf16' as const),
       targets: fc.subarray(['wgsl', 'cuda'] as ('wgsl' | 'cuda')[], { minLength: 1 }),
-      sm: fc.constant([90]),
+      sm: fc.constant<number[]>([90]),
     });
     fc.assert(
       fc.property(fc.array(req, { maxLength: 8 }), (reqs: KernelRequest[]) => {
