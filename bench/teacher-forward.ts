@@ -4,13 +4,14 @@
  * in the same process. Also the stage-1/2 capture pass (every layer's input, attention probabilities,
  * attention output and block output) where asked.
  *
- *   npx tsx bench/teacher-forward.ts [--backends wasm,cpu,webgpu] [--repeats 5] [--json]
+ *   npx tsx bench/teacher-forward.ts [--backends wasm,cpu,webgpu] [--repeats 5] [--attention batched|blockdiag] [--json]
  *
  * webgpu needs a Vulkan driver: on a CPU machine run `eval "$(scripts/setup-lavapipe.sh)"` first.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadCheckpoint } from '../runtime/io/checkpoint.ts';
+import type { AttentionImpl } from '../runtime/models/blocks.ts';
 import { buildTeacher, type ForwardOptions } from '../runtime/models/index.ts';
 import { tf, useBackend, type BackendName } from '../runtime/tensor/backend.ts';
 
@@ -37,8 +38,11 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '5' },
     checkpoint: { type: 'string', default: resolve(import.meta.dirname, '..', '..', 'shared', 'data', 'stories260K', 'stories260K.bin') },
     json: { type: 'boolean', default: false },
+    /** Force an attention strategy (default: chooseAttention per backend). */
+    attention: { type: 'string' },
   },
 });
+const attentionImpl = values.attention as AttentionImpl | undefined;
 const backends = values.backends!.split(',') as BackendName[];
 const repeats = Number(values.repeats);
 const ckpt = loadCheckpoint(values.checkpoint!);
@@ -58,7 +62,7 @@ function median(xs: number[]): number {
 }
 
 async function measure(c: Case): Promise<Row> {
-  const model = buildTeacher(ckpt);
+  const model = buildTeacher(ckpt, { attention: attentionImpl });
   const ids = tf.tensor2d(
     Int32Array.from({ length: c.batch * c.seqLen }, (_, i) => (i * 7919 + 13) % ckpt.config.vocab),
     [c.batch, c.seqLen],
