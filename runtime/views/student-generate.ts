@@ -20,6 +20,8 @@ export interface StudentGenerateOptions extends SamplingOptions {
   onToken?: (prev: number, next: number) => void;
   /** Called after every decode step with the cache it produced (memory measurements). */
   onStep?: (position: number, cache: StudentCache) => void;
+  /** Called with the logits row each token is chosen from and that row's position (tests). */
+  onLogits?: (position: number, logits: Float32Array) => void;
 }
 
 export interface StudentGenerateResult {
@@ -65,6 +67,7 @@ export async function generateStudent(model: StudentLM, prompt: readonly number[
     for (;;) {
       const row = (await logits.data()) as Float32Array;
       logits.dispose();
+      opts.onLogits?.(pos, row);
       const next = sampleToken(row, opts, opts.coin);
       pos++;
       if (next === stop) return { tokens, sampled, stoppedAtToken: true };
