@@ -43,6 +43,23 @@ describe('mohawkc sample', () => {
   });
 });
 
+describe('mohawkc sample SPEC --model teacher', () => {
+  it("takes the teacher from the spec and prints run.c's greedy prefix", () => {
+    const r = mohawkc('sample', 'specs/stories260k-llamba.mohawk', '--model', 'teacher', '--prompt', 'Once upon a time', '--tokens', '40', '--temperature', '0');
+    expect(r.code).toBe(0);
+    const golden = readFileSync(resolve(GOLDEN_DIR, 'greedy_once_upon_a_time_n256.txt'), 'utf8');
+    const text = r.stdout.toString('utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(golden.startsWith(text.slice(0, -1))).toBe(true);
+    expect(text.length).toBeGreaterThan(100);
+  });
+  it('refuses students until run directories exist', () => {
+    const r = mohawkc('sample', 'specs/stories260k-llamba.mohawk', '--model', 'student');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: students are not available/);
+  });
+});
+
 describe('mohawkc eval', () => {
   it('the first 200 paragraphs score the same batched and one per forward', () => {
     const base = ['eval', '--checkpoint', TEACHER_BIN, '--tokenizer', TOKENIZER_BIN, '--data', VALID_TXT, '--protocol', 'paragraphs', '--max-sequences', '200', '--json'];
