@@ -4,12 +4,12 @@
  * cumulative sums, which would lose the small per-token decays to cancellation in float32.
  * The masks are constants built once per (backend, length), outside any gradient closure.
  *
- * tfjs trap: the gradient of tf.cumsum is only right along the LAST axis given as a non-negative number.
- * On another axis it is transposed (silently wrong for square tensors such as these), and axis −1 throws.
- * So the sums run along the last axis: a forward sum gives Lᵀ (used through transposed matMuls), a reverse
+ * The sums run along the last axis through cumsum.ts (tfjs' own cumsum has wrong gradients elsewhere, and a
+ * wrong reverse mode on webgpu): a forward sum gives Lᵀ (used through transposed matMuls), a reverse
  * exclusive sum gives L itself.
  */
 import { tf } from '../tensor/backend.ts';
+import { cumsumLast } from './cumsum.ts';
 
 interface Masks {
   strictUpper: tf.Tensor2D;
@@ -44,9 +44,9 @@ export function decayMatrixT(logA: tf.Tensor): tf.Tensor {
     const t = logA.shape[logA.rank - 1];
     const { strictUpper, upper } = triMasks(t);
     // rep[..., j, i] = ℓ_i for i > j, else 0; a cumulative sum along i gives Σ_{k=j+1..i} ℓ_k.
-    const rep = logA.expandDims(logA.rank - 1).mul(strictUpper);
-    const seg = tf.cumsum(rep, logA.rank);
-    return tf.exp(seg).mul(upper);
+    const rep = flat(logA).expandDims(1).mul(strictUpper).reshape([-1, t]);
+    const seg = cumsumLast(rep);
+    return tf.exp(seg).reshape([...logA.shape, t]).mul(upper);
   });
 }
 
@@ -56,8 +56,14 @@ export function decayMatrix(logA: tf.Tensor): tf.Tensor {
     const t = logA.shape[logA.rank - 1];
     const { lower } = triMasks(t);
     // rep[..., i, k] = ℓ_k for k ≤ i; the reverse exclusive sum along k gives, at j, Σ_{k=j+1..i} ℓ_k.
-    const rep = logA.expandDims(logA.rank - 1).mul(lower);
-    const seg = tf.cumsum(rep, logA.rank, true, true);
-    return tf.exp(seg).mul(lower);
+    const rep = flat(logA).expandDims(1).mul(lower).reshape([-1, t]);
+    const seg = cumsumLast(rep, { exclusive: true, reverse: true });
+    return tf.exp(seg).reshape([...logA.shape, t]).mul(lower);
   });
+}
+
+/** [..., T] → [rows, T] (tfjs-webgpu's cumsum stops at rank 4; cumsum.ts wants rank 2). */
+function flat(logA: tf.Tensor): tf.Tensor {
+  const t = logA.shape[logA.rank - 1];
+  return logA.reshape([logA.size / t, t]);
 }

@@ -6,6 +6,7 @@
  * final state), an initial state flows in, the final state comes out, and resets cut the state.
  */
 import { tf } from '../tensor/backend.ts';
+import { cumsumLast } from './cumsum.ts';
 import { decayMatrixT } from './segsum.ts';
 import { applyResets, MixerShapeError, ssdShape, type SsdInputs } from './ssd-inputs.ts';
 
@@ -56,12 +57,12 @@ export function ssdChunked(inp: SsdInputs, opts: SsdChunkedOptions): SsdResult {
     const yDiag = tf.matMul(wT.reshape([b * h * c, q, q]), xc.reshape([b * h * c, q, p]), true, false).reshape([b, h, c, q, p]);
 
     // 2. Each chunk's own final state: Σ_j exp(Σ_{k>j} ℓ_k) x_j ⊗ B_j (reverse exclusive sum: no cancellation).
-    const toEnd = tf.exp(tf.cumsum(lc, 3, true, true)); // [b,H,c,Q]
+    const toEnd = tf.exp(cumsumLast(lc.reshape([-1, q]), { exclusive: true, reverse: true }).reshape([b, h, c, q])); // [b,H,c,Q]
     const xw = xc.mul(toEnd.expandDims(4)).reshape([b * h * c, q, p]);
     const sLoc = tf.matMul(xw, repeatGroups(Bc, r).reshape([b * h * c, q, n]), true, false); // [bHc,P,N]
 
     // 3. Pass states between chunks: S_in[k] = Σ_{m≤k} exp(A_m + … + A_{k−1}) S[m], S[0] = initial state.
-    const fromStart = tf.cumsum(lc, 3); // [b,H,c,Q], Σ_{k≤i} ℓ_k
+    const fromStart = cumsumLast(lc.reshape([-1, q])).reshape([b, h, c, q]); // Σ_{k≤i} ℓ_k
     const chunkSum = fromStart.slice([0, 0, 0, q - 1], [b, h, c, 1]).reshape([b, h, c]);
     const s0 = opts.initialState ?? tf.zeros([b, h, p, n]);
     const states = tf.concat([s0.reshape([b, h, 1, p * n]), sLoc.reshape([b, h, c, p * n])], 2); // [b,H,c+1,PN]
