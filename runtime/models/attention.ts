@@ -18,9 +18,12 @@ import { useFastWasmSlice } from './wasm-slice.ts';
 
 export type AttentionImpl = 'batched' | 'blockdiag';
 
-/** 'blockdiag' on wasm when the zero padding it adds (KV×) is small, else 'batched'. */
-export function chooseAttention(kvHeads: number): AttentionImpl {
-  return tf.getBackend() === 'wasm' && kvHeads <= 8 ? 'blockdiag' : 'batched';
+/**
+ * 'blockdiag' on wasm when the zero padding it adds (KV×) is small and there are enough queries per sequence
+ * to amortise its per-sequence ops (a decode step has one query: batched wins there); else 'batched'.
+ */
+export function chooseAttention(kvHeads: number, queries: number): AttentionImpl {
+  return tf.getBackend() === 'wasm' && kvHeads <= 8 && queries >= 16 ? 'blockdiag' : 'batched';
 }
 
 /**

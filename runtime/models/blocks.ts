@@ -193,7 +193,7 @@ export function causalSelfAttention(
     kh = tf.concat([opts.past.k, kh], 2);
     vh = tf.concat([opts.past.v, vh], 2);
   }
-  const impl = opts.impl ?? chooseAttention(kvHeads);
+  const impl = opts.impl ?? chooseAttention(kvHeads, t);
   let merged: tf.Tensor2D;
   let probs: tf.Tensor4D | undefined;
   if (impl === 'blockdiag') {
