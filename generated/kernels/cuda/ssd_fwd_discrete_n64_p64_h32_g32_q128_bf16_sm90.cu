@@ -148,21 +148,39 @@ __global__ void __launch_bounds__(NT) kernel(Uniforms uniforms, float* __restric
     if (tid == Q - 1) *totS = (float)incl;
   }
   __syncthreads();
-  for (int e = tid; e < Q * (P / 4); e += NT) {
-    const int r = e / (P / 4), c = 4 * (e % (P / 4));
-    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-    if (r < nRows) {
-      v = load4(xBuf + ((size_t)(bi * T + t0 + r) * H + h) * P + c);
-      const float w = wS[r];
-      v.x *= w; v.y *= w; v.z *= w; v.w *= w;
+  // Every thread issues all its global loads before the first shared store: with few blocks per SM, a
+  // load-store-load loop would expose the memory latency once per iteration.
+  {
+    constexpr int IX = (Q * (P / 4) + NT - 1) / NT;
+    constexpr int IB = (Q * (N / 4) + NT - 1) / NT;
+    float4 rx[IX], rb[IB];
+#pragma unroll
+    for (int it = 0; it < IX; it++) {
+      const int e = tid + it * NT, r = e / (P / 4), c = 4 * (e % (P / 4));
+      rx[it] = make_float4(0.f, 0.f, 0.f, 0.f);
+      if (e < Q * (P / 4) && r < nRows) rx[it] = load4(xBuf + ((size_t)(bi * T + t0 + r) * H + h) * P + c);
     }
-    store4(Xs + r * LDP + c, v);
-  }
-  for (int e = tid; e < Q * (N / 4); e += NT) {
-    const int r = e / (N / 4), c = 4 * (e % (N / 4));
-    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-    if (r < nRows) v = load4(bBuf + ((size_t)(bi * T + t0 + r) * G + g) * N + c);
-    store4(Bs + r * LDN + c, v);
+#pragma unroll
+    for (int it = 0; it < IB; it++) {
+      const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
+      rb[it] = make_float4(0.f, 0.f, 0.f, 0.f);
+      if (e < Q * (N / 4) && r < nRows) rb[it] = load4(bBuf + ((size_t)(bi * T + t0 + r) * G + g) * N + c);
+    }
+#pragma unroll
+    for (int it = 0; it < IX; it++) {
+      const int e = tid + it * NT, r = e / (P / 4), c = 4 * (e % (P / 4));
+      if (e < Q * (P / 4)) {
+        const float w = r < Q ? wS[r] : 0.0f;
+        float4 v = rx[it];
+        v.x *= w; v.y *= w; v.z *= w; v.w *= w;
+        store4(Xs + r * LDP + c, v);
+      }
+    }
+#pragma unroll
+    for (int it = 0; it < IB; it++) {
+      const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
+      if (e < Q * (N / 4)) store4(Bs + r * LDN + c, rb[it]);
+    }
   }
   __syncthreads();
   const int warp = tid >> 5;
@@ -254,27 +272,57 @@ __global__ void __launch_bounds__(NT, 1) kernel(Uniforms uniforms, io_t* __restr
       eLam[tid] = expf((float)lam);
     }
   }
-  for (int e = tid; e < Q * (N / 4); e += NT) {
-    const int r = e / (N / 4), c = 4 * (e % (N / 4));
-    float4 vb = make_float4(0.f, 0.f, 0.f, 0.f), vc = vb;
-    if (r < nRows) {
-      const size_t o = ((size_t)(bi * T + t0 + r) * G + g) * N + c;
-      vb = load4(bBuf + o);
-      vc = load4(cBuf + o);
-    }
-    store4(Bs + r * LDN + c, vb);
-    store4(Cs + r * LDN + c, vc);
-  }
-  for (int e = tid; e < Q * (P / 4); e += NT) {
-    const int r = e / (P / 4), c = 4 * (e % (P / 4));
-    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-    if (r < nRows) v = load4(xBuf + ((size_t)(bi * T + t0 + r) * H + h) * P + c);
-    store4(Xs + r * LDP + c, v);
-  }
+  // All global loads of a phase are issued before its shared stores (see chunk_state): two exposed
+  // latencies per block instead of one per loop iteration.
   const float* sIn = statesBuf + ((size_t)(k * nb + bi) * H + h) * (P * N);
-  for (int e = tid; e < P * (N / 4); e += NT) {
-    const int r = e / (N / 4), c = 4 * (e % (N / 4));
-    store4(Ss + r * LDN + c, load4(sIn + r * N + c));
+  {
+    constexpr int IB = (Q * (N / 4) + NT - 1) / NT;
+    float4 rb[IB], rc[IB];
+#pragma unroll
+    for (int it = 0; it < IB; it++) {
+      const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
+      rb[it] = make_float4(0.f, 0.f, 0.f, 0.f);
+      rc[it] = rb[it];
+      if (e < Q * (N / 4) && r < nRows) {
+        const size_t o = ((size_t)(bi * T + t0 + r) * G + g) * N + c;
+        rb[it] = load4(bBuf + o);
+        rc[it] = load4(cBuf + o);
+      }
+    }
+#pragma unroll
+    for (int it = 0; it < IB; it++) {
+      const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
+      if (e < Q * (N / 4)) {
+        store4(Bs + r * LDN + c, rb[it]);
+        store4(Cs + r * LDN + c, rc[it]);
+      }
+    }
+  }
+  {
+    constexpr int IX = (Q * (P / 4) + NT - 1) / NT;
+    constexpr int IS = (P * (N / 4) + NT - 1) / NT;
+    float4 rx[IX], rs[IS];
+#pragma unroll
+    for (int it = 0; it < IX; it++) {
+      const int e = tid + it * NT, r = e / (P / 4), c = 4 * (e % (P / 4));
+      rx[it] = make_float4(0.f, 0.f, 0.f, 0.f);
+      if (e < Q * (P / 4) && r < nRows) rx[it] = load4(xBuf + ((size_t)(bi * T + t0 + r) * H + h) * P + c);
+    }
+#pragma unroll
+    for (int it = 0; it < IS; it++) {
+      const int e = tid + it * NT;
+      if (e < P * (N / 4)) rs[it] = load4(sIn + 4 * e);
+    }
+#pragma unroll
+    for (int it = 0; it < IX; it++) {
+      const int e = tid + it * NT, r = e / (P / 4), c = 4 * (e % (P / 4));
+      if (e < Q * (P / 4)) store4(Xs + r * LDP + c, rx[it]);
+    }
+#pragma unroll
+    for (int it = 0; it < IS; it++) {
+      const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
+      if (e < P * (N / 4)) store4(Ss + r * LDN + c, rs[it]);
+    }
   }
   __syncthreads();
   const int w = tid >> 5, lane = tid & 31;
