@@ -5,6 +5,9 @@
  *  - 'llamba': a pure Discrete Mamba-2 student of a Llama teacher, named and configured as Cartesia's Llamba
  *    (`backbone.embedding.weight`, `backbone.layers.{i}.mixer.*`, `backbone.final_layernorm.weight`, ...;
  *    config fields of LlambaConfig), so `LlambaLMHeadModel` loads it.
+ *  - 'mambainllama': a Mamba-2 student (hybrid or not) of a Llama teacher in jxiw/MambaInLlama's layout: the
+ *    teacher's HF names and config.json, SSM layers as `model.layers.{i}.mamba.*` (their Mamba2 with G = H and
+ *    N = P; x and B at d_xb = kvHeads·P when GQA-aware), and `mamba_config.json` (their MambaConfig).
  *  - 'mohawk': any student. The teacher's own Hugging Face names and config.json (so every non-mixer part
  *    loads exactly as the teacher's would), plus `model.layers.{i}.mixer.*` for SSM layers and a `mohawk`
  *    section in config.json saying which layers are SSMs and with which mixer settings. Kept attention of an
@@ -25,7 +28,7 @@ import { tf } from '../tensor/backend.ts';
 import { StudentLayoutError, type BuiltStudent, type ParamLayout } from './build.ts';
 import { hfConfigJson } from './hf-config-json.ts';
 
-export type ExportFormat = 'mohawk' | 'llamba';
+export type ExportFormat = 'mohawk' | 'llamba' | 'mambainllama';
 export const EXPORT_VERSION = 1;
 
 /** All parameters as host tensors in HF layout under the student's names (fused row ranges joined). */
@@ -65,6 +68,19 @@ export function llambaIneligibility(cfg: TransformerConfig, ir: StudentIR): stri
   return undefined;
 }
 
+/** Why a student cannot be exported in MambaInLlama's layout, or undefined when it can. */
+export function mambaInLlamaIneligibility(cfg: TransformerConfig, ir: StudentIR): string | undefined {
+  if (cfg.family !== 'llama') return `MambaInLlama students have a Llama teacher (this one is ${cfg.family})`;
+  const ssm = ir.layers.filter((l) => l.kind === 'ssm');
+  if (ssm.length === 0) return 'the student has no SSM layer';
+  const m = ssm[0].mixer!;
+  if (ssm.some((l) => JSON.stringify(l.mixer) !== JSON.stringify(m))) return 'MambaInLlama uses one mixer configuration for every SSM layer';
+  if (m.kind !== 'mamba2') return 'MambaInLlama mixers are mamba2';
+  if (m.groups !== m.heads || m.dState !== m.headDim) return 'MambaInLlama needs groups = heads and d_state = head_dim';
+  if (mixerBias(ir, cfg, m) || cfg.mlpBias) return 'MambaInLlama mixers and MLPs have no biases';
+  return undefined;
+}
+
 export interface ExportOptions {
   format?: 'auto' | ExportFormat;
 }
@@ -72,9 +88,10 @@ export interface ExportOptions {
 /** Writes model.safetensors and config.json into dir; returns the layout used. */
 export async function exportStudent(built: BuiltStudent, ir: StudentIR, dir: string, opts: ExportOptions = {}): Promise<{ format: ExportFormat; files: string[] }> {
   const cfg = built.model.config;
-  const why = llambaIneligibility(cfg, ir);
-  const format: ExportFormat = opts.format === 'auto' || opts.format === undefined ? (why ? 'mohawk' : 'llamba') : opts.format;
-  if (format === 'llamba' && why) throw new StudentLayoutError(`cannot export as Llamba: ${why}`);
+  const why = { llamba: llambaIneligibility(cfg, ir), mambainllama: mambaInLlamaIneligibility(cfg, ir), mohawk: undefined };
+  const format: ExportFormat =
+    opts.format === 'auto' || opts.format === undefined ? (!why.llamba ? 'llamba' : !why.mambainllama ? 'mambainllama' : 'mohawk') : opts.format;
+  if (why[format]) throw new StudentLayoutError(`cannot export as ${format}: ${why[format]}`);
   const native = await studentHostTensors(built);
   let tensors: Map<string, HostTensor>;
   let config: Record<string, unknown>;
@@ -83,14 +100,20 @@ export async function exportStudent(built: BuiltStudent, ir: StudentIR, dir: str
     config = llambaConfig(cfg, ir);
   } else {
     tensors = toHfConventions(native, cfg, ir, 'out');
+    if (format === 'mambainllama') tensors = new Map([...tensors].map(([k, t]) => [k.replace(MIXER_RE, '$1.mamba.'), t]));
     config = { ...hfConfigJson(cfg), mohawk: mohawkSection(ir, cfg) };
   }
   mkdirSync(dir, { recursive: true });
   const weights = join(dir, 'model.safetensors');
   const configFile = join(dir, 'config.json');
   writeSafetensors(weights, tensors, { format: 'pt', mohawk_export: format });
-  writeFileAtomic(configFile, [Buffer.from(JSON.stringify(config, null, 2) + '\n', 'utf8')]);
-  return { format, files: [weights, configFile] };
+  const files = [weights, configFile];
+  writeJson(configFile, config);
+  if (format === 'mambainllama') {
+    files.push(join(dir, 'mamba_config.json'));
+    writeJson(files[2], mambaConfig(cfg, ir));
+  }
+  return { format, files };
 }
 
 export interface StudentExport {
@@ -109,10 +132,13 @@ export function readStudentExport(dir: string, cfg: TransformerConfig): StudentE
   } catch (e) {
     throw new FileFormatError(configFile, `cannot read the student config: ${(e as Error).message}`);
   }
-  const { tensors, metadata } = readSafetensors(join(dir, 'model.safetensors'));
+  const read = readSafetensors(join(dir, 'model.safetensors'));
+  let tensors = read.tensors;
+  const metadata = read.metadata;
   const format = metadata.mohawk_export as ExportFormat | undefined;
   if (format === 'llamba') return { format, config, tensors: new Map([...tensors].map(([k, t]) => [fromLlambaName(k), t])) };
-  if (format !== 'mohawk') throw new FileFormatError(join(dir, 'model.safetensors'), `not a mohawk student export (metadata mohawk_export = ${JSON.stringify(format)})`);
+  if (format === 'mambainllama') tensors = new Map([...tensors].map(([k, t]) => [k.replace(MAMBA_RE, '$1.mixer.'), t]));
+  else if (format !== 'mohawk') throw new FileFormatError(join(dir, 'model.safetensors'), `not a mohawk student export (metadata mohawk_export = ${JSON.stringify(format)})`);
   const section = config.mohawk as { layers?: string[] } | undefined;
   if (!section?.layers) throw new FileFormatError(configFile, "missing the 'mohawk' section with the layer layout");
   const ir = { layers: section.layers.map((kind, index) => ({ index, kind })) } as unknown as StudentIR;
@@ -233,6 +259,30 @@ function llambaConfig(cfg: TransformerConfig, ir: StudentIR): Record<string, unk
     mlp_cfg: { intermediate_size: cfg.ffnHidden, bias: false, act_fn: 'silu' },
     ssm_cfg: ssmCfg(m, mixerBias(ir, cfg, m)),
     mohawk: mohawkSection(ir, cfg),
+  };
+}
+
+const MIXER_RE = /^(model\.layers\.\d+)\.mixer\./;
+const MAMBA_RE = /^(model\.layers\.\d+)\.mamba\./;
+
+function writeJson(file: string, value: unknown): void {
+  writeFileAtomic(file, [Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8')]);
+}
+
+/** jxiw/MambaInLlama's MambaConfig (mamba2/hybrid_mamba_config.py) for a student that passed the check. */
+function mambaConfig(cfg: TransformerConfig, ir: StudentIR): Record<string, unknown> {
+  const m = ir.layers.find((l) => l.kind === 'ssm')!.mixer!;
+  return {
+    d_model: cfg.dModel,
+    ssm_cfg: { d_state: m.dState, d_conv: m.convWidth, ngroups: m.groups, headdim: m.headDim, chunk_size: m.chunk },
+    rms_norm_eps: cfg.normEps,
+    vocab_size: cfg.vocab,
+    d_inner: m.dInner,
+    d_xb: (m.kvHeads ?? m.heads) * m.headDim,
+    intermediate_size: cfg.ffnHidden,
+    hidden_act: 'silu',
+    n_layer: cfg.layers,
+    attn_layers: ir.layers.filter((l) => l.kind === 'attention').map((l) => l.index),
   };
 }
 

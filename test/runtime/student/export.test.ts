@@ -5,7 +5,7 @@
  * checkpoint in shared/golden/hf; a Llamba export carries exactly LlambaLMHeadModel's state-dict names and
  * shapes; every export reads back into a student with identical logits.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,11 +114,43 @@ describe('student export', () => {
     });
   });
 
-  it('a mamba2 GQA-aware hybrid round-trips in the mohawk layout', async () => {
+  it('a mamba2 GQA-aware hybrid exports in the MambaInLlama layout and round-trips', async () => {
     const ir = studentIR('SASSA', 'random', { kind: 'mamba2', dState: 8, headDim: 8, heads: 8, groups: 8, dInner: 64, expand: 1, convWidth: 4, chunk: 64, dtype: 'f32', kvHeads: 4 });
     const a = buildStudent(stories260K(), ir, { seed: 5 });
     const out = join(dir, 'mamba2');
-    await exportStudent(a, ir, out);
+    const { format, files } = await exportStudent(a, ir, out);
+    expect(format).toBe('mambainllama');
+    // Names of MambaInLlama's MambaDecoderLayer / Mamba2 (mamba2/hybrid_model.py, hybrid_mamba_layer.py).
+    const file = readSafetensors(join(out, 'model.safetensors')).tensors;
+    const shapes = Object.fromEntries([...file].filter(([k]) => k.startsWith('model.layers.0.')).map(([k, t]) => [k, t.shape]));
+    expect(shapes).toEqual({
+      'model.layers.0.mamba.in_proj.weight': [64 + 32 + 32 + 64 + 8, 64], // [z | x (d_xb) | B (d_xb) | C | dt]
+      'model.layers.0.mamba.conv1d.weight': [32 + 32 + 64, 1, 4],
+      'model.layers.0.mamba.conv1d.bias': [128],
+      'model.layers.0.mamba.dt_bias': [8],
+      'model.layers.0.mamba.A_log': [8],
+      'model.layers.0.mamba.D': [8],
+      'model.layers.0.mamba.norm.weight': [64],
+      'model.layers.0.mamba.out_proj.weight': [64, 64],
+      'model.layers.0.input_layernorm.weight': [64],
+      'model.layers.0.post_attention_layernorm.weight': [64],
+      'model.layers.0.mlp.gate_proj.weight': [172, 64],
+      'model.layers.0.mlp.up_proj.weight': [172, 64],
+      'model.layers.0.mlp.down_proj.weight': [64, 172],
+    });
+    expect(file.has('model.layers.1.self_attn.q_proj.weight')).toBe(true);
+    expect(JSON.parse(readFileSync(files[2], 'utf8'))).toEqual({
+      d_model: 64,
+      ssm_cfg: { d_state: 8, d_conv: 4, ngroups: 8, headdim: 8, chunk_size: 64 },
+      rms_norm_eps: 1e-5,
+      vocab_size: 512,
+      d_inner: 64,
+      d_xb: 32,
+      intermediate_size: 172,
+      hidden_act: 'silu',
+      n_layer: 5,
+      attn_layers: [1, 4],
+    });
     const b = buildStudent(stories260K(), ir, { seed: 6 });
     assignStudentWeights(b, readStudentExport(out, stories260K().config).tensors);
     const ids = tf.tensor2d([golden.tokensFed.slice(0, 12)], undefined, 'int32');
