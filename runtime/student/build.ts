@@ -93,6 +93,16 @@ export function buildStudent(ckpt: Checkpoint, ir: StudentIR, opts: StudentBuild
   }
 
   const layers: StudentLayer[] = [];
+  const frozen = new Set<string>();
+  /** Device keys of layer i's attention projections (a fused tensor's row ranges carry a [r0:r1] suffix). */
+  const attentionKeys = (i: number): string[] => {
+    const s = src.layers[i];
+    return [s.q, s.k, s.v, s.o].flatMap((lin) =>
+      (lin.rows ? [`${lin.weight}[${lin.rows[0]}:${lin.rows[1]}]`, lin.bias && `${lin.bias}[${lin.rows[0]}:${lin.rows[1]}]`] : [lin.weight, lin.bias]).filter(
+        (k): k is string => !!k && built.params.has(k),
+      ),
+    );
+  };
   for (let i = 0; i < cfg.layers; i++) {
     const l = ir.layers[i];
     const norm = src.layers[i].attnNorm.weight;
@@ -100,18 +110,14 @@ export function buildStudent(ckpt: Checkpoint, ir: StudentIR, opts: StudentBuild
     const layerPrefix = at >= 0 ? norm.slice(0, at + `.${i}.`.length) : `model.layers.${i}.`;
     if (l.kind === 'attention') {
       layers.push({ index: i, kind: 'attention', frozen: l.frozen, prefix: layerPrefix });
+      if (l.frozen) for (const k of attentionKeys(i)) frozen.add(k);
       continue;
     }
     // The SSM layer's attention is not part of the student.
-    const s = src.layers[i];
-    for (const lin of [s.q, s.k, s.v, s.o]) {
-      const keys = lin.rows ? [`${lin.weight}[${lin.rows[0]}:${lin.rows[1]}]`, lin.bias && `${lin.bias}[${lin.rows[0]}:${lin.rows[1]}]`] : [lin.weight, lin.bias];
-      for (const k of keys) {
-        if (!k || !built.params.has(k)) continue;
-        built.params.get(k)!.dispose();
-        built.params.delete(k);
-        layout.delete(k);
-      }
+    for (const k of attentionKeys(i)) {
+      built.params.get(k)!.dispose();
+      built.params.delete(k);
+      layout.delete(k);
     }
     const mir = l.mixer!;
     if (mir.dInner !== mir.expand * cfg.dModel)
@@ -138,6 +144,6 @@ export function buildStudent(ckpt: Checkpoint, ir: StudentIR, opts: StudentBuild
   }
   const owned = [...new Set([...built.params.values(), ...built.derived])];
   const embedding = opts.embedding ?? (trainable ? 'onehot' : 'gather');
-  const model = new StudentLM(cfg, built.weights, layers, built.params, owned, embedding);
+  const model = new StudentLM(cfg, built.weights, layers, built.params, owned, embedding, frozen);
   return { model, layout, notes };
 }

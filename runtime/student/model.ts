@@ -63,6 +63,8 @@ export class StudentLM {
     readonly params: Map<string, tf.Tensor>,
     private readonly owned: tf.Tensor[],
     private readonly embedding: 'gather' | 'onehot',
+    /** Names in `params` that no stage trains: the attention projections of layers marked frozen. */
+    readonly frozen: ReadonlySet<string> = new Set(),
   ) {
     if (config.positions === 'rope' && layers.some((l) => l.kind === 'attention'))
       this.rope = ropeConstants(

@@ -109,6 +109,14 @@ describe.each(['wasm', 'cpu'] as const)('student assembly (%s)', (backend) => {
     expect(relErr(packed, want)).toBeLessThan(1e-5);
   });
 
+  it('marks the attention projections of frozen kept layers', () => {
+    const { model } = buildStudent(stories260K(), studentIR('SFSAS', 'random'), { trainable: false });
+    expect([...model.frozen].sort()).toEqual(['q', 'k', 'v', 'o'].map((p) => `model.layers.1.self_attn.${p}_proj.weight`).sort());
+    expect(model.params.has('model.layers.3.self_attn.q_proj.weight')).toBe(true);
+    expect(model.frozen.has('model.layers.3.self_attn.q_proj.weight')).toBe(false);
+    model.dispose();
+  });
+
   it('refuses a layout that does not fit the teacher', () => {
     expect(() => buildStudent(stories260K(), studentIR('SSSS', 'random'))).toThrow(StudentLayoutError);
     expect(() => buildStudent(stories260K(), studentIR('SSSSS', 'random', storiesMixer({ dInner: 128, expand: 1, heads: 16 })))).toThrow(/d_inner 128/);
