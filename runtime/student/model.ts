@@ -8,7 +8,7 @@
  * mixer or block output (stage 2).
  */
 import type { TransformerConfig } from '../io/types.ts';
-import { causalMask, embed, norm, ropeConstants, type RopeConstants } from '../models/blocks.ts';
+import { causalMask, causalSelfAttention, embed, norm, ropeConstants, type RopeConstants } from '../models/blocks.ts';
 import { mlp, transformerBlock } from '../models/transformer.ts';
 import type { LayerWeights, TransformerWeights } from '../models/weights.ts';
 import type { Mixer, MixerCache } from '../mixers/mixer.ts';
@@ -146,8 +146,21 @@ export class StudentLM {
     return tf.tidy(() => mixer.materialize(this.normedInput(l, h), opts) as tf.Tensor4D);
   }
 
-  /** Stage 2: the mixer's output [B, T, D] (target 'mixer') on the teacher's hidden state. */
+  /**
+   * Stage 2: the mixer's output [B, T, D] (target 'mixer') on the teacher's hidden state — for a kept attention
+   * layer, its attention output after the output projection.
+   */
   layerMixer(l: number, h: tf.Tensor, opts: { resets?: tf.Tensor } = {}): tf.Tensor3D {
+    const layer = this.layers[l];
+    if (layer?.kind === 'attention') {
+      const [b, t, d] = h.shape as number[];
+      return tf.tidy(() => {
+        const mask = opts.resets ? packedCausalMask(opts.resets) : causalMask(t);
+        const u = this.normedInput(l, h).reshape([b * t, d]) as tf.Tensor2D;
+        const shape = { heads: this.config.heads, kvHeads: this.config.kvHeads, headDim: this.config.headDim };
+        return causalSelfAttention(u, this.layerWeights(l).attn, shape, { batch: b, rope: this.rope, mask }).out.reshape([b, t, d]) as tf.Tensor3D;
+      });
+    }
     const mixer = this.ssmMixer(l);
     return tf.tidy(() => mixer.forward(this.normedInput(l, h), { resets: opts.resets }).out as tf.Tensor3D);
   }

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, useBackend } from '../../../runtime/tensor/backend.ts';
+import { buildTeacher } from '../../../runtime/models/index.ts';
 import { buildStudent, StudentLayoutError } from '../../../runtime/student/build.ts';
 import type { StudentLM } from '../../../runtime/student/model.ts';
 import { relErr } from '../../helpers/reference/random.ts';
@@ -48,8 +49,14 @@ describe.each(['wasm', 'cpu'] as const)('student assembly (%s)', (backend) => {
   });
 
   it("the kept attention block is the teacher's: run.c hidden state 2 → hidden state 3", async () => {
-    const out = hybrid.layerBlock(2, tf.tensor(hiddenAt(2), [1, T, D]));
+    const h2 = tf.tensor(hiddenAt(2), [1, T, D]);
+    const out = hybrid.layerBlock(2, h2);
     expect(relErr(await out.data(), hiddenAt(3))).toBeLessThan(1e-5);
+    // Its "mixer" output is the teacher's attention output after W_O.
+    const teacher = buildTeacher(stories260K());
+    const { layers } = teacher.forward([golden.tokensFed], { capture: { layers: [2], attnOut: true }, logits: false });
+    expect(relErr(await hybrid.layerMixer(2, h2).data(), await layers[0].attnOut!.data())).toBeLessThan(1e-5);
+    teacher.dispose();
   });
 
   it("norms, MLPs, embedding and head are the teacher's tensors", async () => {
