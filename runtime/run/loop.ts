@@ -76,6 +76,11 @@ export interface StageSetup<B> {
   trainable: ReadonlyMap<string, tf.Variable>;
   /** Scalar loss of one micro-batch; runs inside tf.variableGrads. */
   loss: (batch: B) => tf.Scalar;
+  /**
+   * Optional: the same loss as a sum of terms, each differentiated separately (GradientAccumulator.addParts),
+   * so a micro-batch needs the memory of one term at a time. Used instead of `loss` when present.
+   */
+  lossParts?: (batch: B) => (() => tf.Scalar)[];
   data: DataSource<B>;
   /** Frees what setup() allocated; called when the stage ends or fails. */
   dispose?(): void;
@@ -286,7 +291,8 @@ async function trainLocked(run: RunDir, opts: RunOptions, hash: string): Promise
           const lr = lrAt(plan.schedule, plan.lr, step, totalSteps);
           for (let j = 0; j < accumulation; j++) {
             const batch = await setup.data.next();
-            acc.add(() => setup.loss(batch));
+            if (setup.lossParts) acc.addParts(setup.lossParts(batch));
+            else acc.add(() => setup.loss(batch));
             setup.data.release?.(batch);
           }
           const result = acc.finish();

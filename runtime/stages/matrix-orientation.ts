@@ -9,8 +9,8 @@
  * all mixer parameters does.
  *
  * The layer terms share no parameters, so the gradient of the sum equals the per-layer gradients side by
- * side (test/runtime/stages/matrix-orientation.test.ts); `lossParts` exposes the terms one by one for a driver
- * that differentiates them separately and so holds one layer's T×T matrices at a time.
+ * side (test/runtime/stages/stages.test.ts); `lossParts` hands the loop the terms one by one, each
+ * differentiated on its own tape, so one layer's T×T matrices (teacher's and student's) exist at a time.
  */
 import type { StageIR } from '../../compiler/ir/types.ts';
 import { tf } from '../tensor/backend.ts';
@@ -18,18 +18,23 @@ import type { MohawkStage, StageContext, TeacherBatch } from './context.ts';
 import { frobeniusLoss } from './losses.ts';
 import { stageTrainable } from './param-groups.ts';
 import { expectKind, stagePlan } from './plan.ts';
+import { teacherAttentionProbs } from './teacher-attention.ts';
 import { TeacherBatchSource } from './teacher-batches.ts';
 
 export function orientationLayers(ctx: Pick<StageContext, 'student'>, stage: StageIR): number[] {
   return stage.layers.filter((l) => ctx.student.layers[l]?.kind === 'ssm');
 }
 
-/** One term per SSM layer: ‖M_ℓ − A_ℓ‖_F mean over (batch, head). */
-export function orientationTerms(ctx: Pick<StageContext, 'student'>, layers: readonly number[], b: TeacherBatch): (() => tf.Scalar)[] {
+/**
+ * One term per SSM layer: ‖M_ℓ − A_ℓ‖_F mean over (batch, head). The teacher's attention A_ℓ is taken from
+ * the batch when the teacher pass captured it, else recomputed from the layer's input inside the term, so
+ * that only this layer's T×T matrices exist while the term is differentiated.
+ */
+export function orientationTerms(ctx: Pick<StageContext, 'student' | 'teacher'>, layers: readonly number[], b: TeacherBatch): (() => tf.Scalar)[] {
   return layers.map((l) => () => {
     const input = b.inputs[l];
-    const probs = b.probs[l];
-    if (!input || !probs) throw new Error(`matrix orientation: the teacher batch lacks layer ${l}`);
+    if (!input) throw new Error(`matrix orientation: the teacher batch lacks layer ${l}`);
+    const probs = b.probs[l] ?? teacherAttentionProbs(ctx.teacher, l, input);
     return frobeniusLoss(ctx.student.mixingMatrix(l, input), probs);
   });
 }
@@ -44,7 +49,7 @@ export function matrixOrientation(ctx: StageContext, stage: StageIR): MohawkStag
       const parts = (b: TeacherBatch) => orientationTerms(ctx, layers, b);
       return {
         trainable: stageTrainable(stage, ctx.student.params, (n) => ctx.student.layerOf(n)),
-        data: new TeacherBatchSource(ctx.tokens(stage), ctx.teacher, { layers, inputs: true, probs: true }),
+        data: new TeacherBatchSource(ctx.tokens(stage), ctx.teacher, { layers, inputs: true }),
         loss: (b: TeacherBatch) => sumTerms(parts(b)),
         lossParts: parts,
       };

@@ -30,6 +30,22 @@ export class GradientAccumulator {
 
   /** Runs one micro-batch's forward and backward (`lossFn` builds the scalar loss) and adds its gradients in. */
   add(lossFn: () => tf.Scalar): void {
+    this.addTerm(lossFn);
+    this.count++;
+  }
+
+  /**
+   * One micro-batch whose loss is the sum of `parts`, each differentiated on its own tape (in order) and added
+   * in: the same gradient as `add(() => Σ parts)`, but only one part's intermediates are alive at a time (stage
+   * 1 holds one layer's T×T matrices instead of all layers').
+   */
+  addParts(parts: readonly (() => tf.Scalar)[]): void {
+    if (parts.length === 0) throw new Error('gradient accumulator: addParts() needs at least one part');
+    for (const part of parts) this.addTerm(part);
+    this.count++;
+  }
+
+  private addTerm(lossFn: () => tf.Scalar): void {
     const { value, grads } = tf.variableGrads(lossFn, [...this.params.values()]);
     for (const [varName, g] of Object.entries(grads)) {
       if (!g) continue;
@@ -51,7 +67,6 @@ export class GradientAccumulator {
     } else {
       this.lossSum = value;
     }
-    this.count++;
   }
 
   /** The accumulated step (caller owns the tensors); the accumulator is empty again afterwards. */

@@ -22,6 +22,7 @@ import { endToEnd } from '../../../runtime/stages/end-to-end.ts';
 import { alignmentTerms, hiddenStateAlignment } from '../../../runtime/stages/hidden-state-alignment.ts';
 import { matrixOrientation, orientationTerms } from '../../../runtime/stages/matrix-orientation.ts';
 import { stageTrainable } from '../../../runtime/stages/param-groups.ts';
+import { teacherAttentionProbs } from '../../../runtime/stages/teacher-attention.ts';
 import { disposeTeacherBatch, teacherBatch } from '../../../runtime/stages/teacher-batches.ts';
 import { buildStudent } from '../../../runtime/student/build.ts';
 import { inProjRows, mixerDims } from '../../../runtime/mixers/layout.ts';
@@ -112,6 +113,21 @@ describe('teacher side of a batch', () => {
     }
   });
 
+  it('stage 1 recomputes a layer attention from its captured input: equal to run.c', async () => {
+    const b = teacherBatch(teacher, goldenBatch(), { layers: [0, 1, 2, 3, 4], inputs: true });
+    try {
+      for (let l = 0; l < 5; l++) {
+        expect(b.probs[l]).toBeUndefined();
+        const p = teacherAttentionProbs(teacher, l, b.inputs[l]!);
+        const row0 = (await p.slice([0, 0, 0, 0], [1, 8, 32, 32]).data()) as Float32Array;
+        p.dispose();
+        expect(relErr(row0, golden.attention.subarray(l * 8192, (l + 1) * 8192))).toBeLessThan(1e-5);
+      }
+    } finally {
+      disposeTeacherBatch(b);
+    }
+  });
+
   it('stage-3 targets: the teacher next-token probabilities and the next tokens', async () => {
     const b = teacherBatch(teacher, goldenBatch(), { layers: [], targetProbs: true, targets: true });
     try {
@@ -138,7 +154,7 @@ describe('stage 1: matrix orientation', () => {
     const nameOf = new Map([...trainable].map(([n, v]) => [v.name, n]));
     const b = teacherBatch(teacher, goldenBatch(), { layers: [0, 1, 2, 3, 4], inputs: true, probs: true });
     try {
-      const terms = orientationTerms({ student }, [0, 1, 2, 3, 4], b);
+      const terms = orientationTerms({ student, teacher }, [0, 1, 2, 3, 4], b);
       const whole = tf.variableGrads(() => terms.map((t) => t()).reduce((a, x) => a.add(x)) as tf.Scalar, vars);
       const perLayer = terms.map((t) => tf.variableGrads(t, vars));
       let sum = 0;
