@@ -150,3 +150,28 @@ describe('trainable student on wasm', () => {
     model.dispose();
   });
 });
+
+describe('no tensor leaks', () => {
+  it('forward, stage helpers, decode and export leave no tensors behind', async () => {
+    await useBackend('wasm');
+    const { model } = buildStudent(stories260K(), studentIR('SSASS', 'from_attention'), { trainable: false });
+    const ids = golden.tokensFed.slice(0, 12);
+    const h = tf.tensor(hiddenAt(1).slice(0, 12 * D), [1, 12, D]);
+    const resets = tf.tensor2d([[1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]]);
+    const round = () => {
+      tf.dispose(Object.values(model.forward([ids], { resets })));
+      tf.dispose([model.layerMatrix(0, h), model.layerMixer(2, h), model.layerMixer(3, h), model.layerBlock(2, h, { resets })]);
+      const pre = model.forward([ids], { cache: true, hidden: true });
+      tf.dispose([pre.logits!, ...pre.hidden!]);
+      const s = model.step([ids[0]], pre.cache!);
+      tf.dispose(s.logits);
+      for (const c of s.cache.layers) tf.dispose(Object.values(c));
+    };
+    round();
+    const before = tf.memory().numTensors;
+    round();
+    round();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
