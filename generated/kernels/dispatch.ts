@@ -1960,7 +1960,7 @@ export const KERNELS: KernelTable = {
                   }
                 ],
                 "block": 256,
-                "smem": 158784
+                "smem": 110912
               }
             ],
             "workspaceSymbol": "mohawk_ssd_fwd_continuous_n64_p64_h32_g32_q128_f32_forward_workspace"
@@ -2579,7 +2579,7 @@ export const KERNELS: KernelTable = {
                   }
                 ],
                 "block": 256,
-                "smem": 158784
+                "smem": 110912
               }
             ],
             "workspaceSymbol": "mohawk_ssd_fwd_discrete_n64_p64_h32_g32_q128_f32_forward_workspace"

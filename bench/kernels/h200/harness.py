@@ -23,6 +23,7 @@ ap.add_argument("--table", required=True)
 ap.add_argument("--vendor", default="")
 ap.add_argument("--out", default=".")
 ap.add_argument("--only-fwd", action="store_true", help="run the benchmark-shape forward a few times (for ncu) and exit")
+ap.add_argument("--copy-only", action="store_true", help="measure only the copy bandwidth among the ceilings (matmuls known)")
 args = ap.parse_args()
 
 dev = "cuda"
@@ -242,6 +243,8 @@ def ceilings():
     ms = do_bench(lambda: b.copy_(a))
     RES["bench"]["copy_GBps"] = round(2 * a.numel() * 4 / ms / 1e6)
     del a, b
+    if args.copy_only:
+        return
     n = 8192
     for name, dt, tf32 in (("fp32_TFLOPs", torch.float32, False), ("tf32_TFLOPs", torch.float32, True), ("bf16_TFLOPs", torch.bfloat16, False)):
         torch.backends.cuda.matmul.allow_tf32 = tf32

@@ -22,7 +22,7 @@ nvcc -shared -o $B/libmohawk_kernels.so $B/*.o >> $OUT/build.log 2>&1 || {
   cp .gpu/prebuilt/libmohawk_kernels.so $B/; }
 echo "build: $(( $(date +%s) - t0 )) s" >> $OUT/env.txt
 timeout 330 python3 bench/kernels/h200/harness.py --lib $B/libmohawk_kernels.so --table generated/kernels/kernels.json \
-  --vendor .vendor/mamba --out $OUT > $OUT/harness.log 2>&1
+  --vendor .vendor/mamba --out $OUT ${HARNESS_ARGS:-} > $OUT/harness.log 2>&1
 echo "harness exit $? at $(( $(date +%s) - t0 )) s" >> $OUT/env.txt
 source .gpu/unpack.sh .gpu > /dev/null 2>&1
 nvcc -O2 -shared -Xcompiler -fPIC -I"$NODE_INCLUDE" runtime/kernels/cuda/addon.c -o $B/mohawk_cuda.node -ldl >> $OUT/build.log 2>&1

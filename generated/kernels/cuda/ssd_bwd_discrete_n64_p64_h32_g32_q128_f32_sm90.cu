@@ -178,21 +178,44 @@ __global__ void __launch_bounds__(NT) kernel(Uniforms uniforms, float* __restric
   __syncthreads();
   const int warp = tid >> 5;
   float* out = result + ((size_t)(k * nb + bi) * H + h) * (P * N);
-  for (int tile = warp; tile < TILES; tile += NW) {
-    const int tp = tile / (N / 16), tn = tile % (N / 16);
-    FragC c;
-    wmma::fill_fragment(c, 0.0f);
-#pragma unroll 4
+  if constexpr (TILES == 2 * NW && NW % (N / 16) == 0) {
+    // Two output tiles per warp in the same column: one B fragment feeds two independent accumulator chains.
+    const int tn = warp % (N / 16), tp0 = warp / (N / 16), tp1 = (warp + NW) / (N / 16);
+    FragC c0, c1;
+    wmma::fill_fragment(c0, 0.0f);
+    wmma::fill_fragment(c1, 0.0f);
+#pragma unroll 2
     for (int kk = 0; kk < Q / 8; kk++) {
-      FragACol ah, al;
+      FragACol a0h, a0l, a1h, a1l;
       FragBRow bh, bl;
-      wmma::load_matrix_sync(ah, Xs + kk * 8 * LDP + tp * 16, LDP);
       wmma::load_matrix_sync(bh, Bs + kk * 8 * LDN + tn * 16, LDN);
-      split_tf32(ah, al);
+      wmma::load_matrix_sync(a0h, Xs + kk * 8 * LDP + tp0 * 16, LDP);
+      wmma::load_matrix_sync(a1h, Xs + kk * 8 * LDP + tp1 * 16, LDP);
       split_tf32(bh, bl);
-      mma3<false, IO_EXACT>(c, ah, al, bh, bl);
+      split_tf32(a0h, a0l);
+      split_tf32(a1h, a1l);
+      mma3<false, IO_EXACT>(c0, a0h, a0l, bh, bl);
+      mma3<false, IO_EXACT>(c1, a1h, a1l, bh, bl);
     }
-    wmma::store_matrix_sync(out + tp * 16 * N + tn * 16, c, N, wmma::mem_row_major);
+    wmma::store_matrix_sync(out + tp0 * 16 * N + tn * 16, c0, N, wmma::mem_row_major);
+    wmma::store_matrix_sync(out + tp1 * 16 * N + tn * 16, c1, N, wmma::mem_row_major);
+  } else {
+    for (int tile = warp; tile < TILES; tile += NW) {
+      const int tp = tile / (N / 16), tn = tile % (N / 16);
+      FragC c;
+      wmma::fill_fragment(c, 0.0f);
+#pragma unroll 4
+      for (int kk = 0; kk < Q / 8; kk++) {
+        FragACol ah, al;
+        FragBRow bh, bl;
+        wmma::load_matrix_sync(ah, Xs + kk * 8 * LDP + tp * 16, LDP);
+        wmma::load_matrix_sync(bh, Bs + kk * 8 * LDN + tn * 16, LDN);
+        split_tf32(ah, al);
+        split_tf32(bh, bl);
+        mma3<false, IO_EXACT>(c, ah, al, bh, bl);
+      }
+      wmma::store_matrix_sync(out + tp * 16 * N + tn * 16, c, N, wmma::mem_row_major);
+    }
   }
   if (tid == 0) result[(size_t)uniforms.chunks * nb * H * P * N + (size_t)(k * nb + bi) * H + h] = *totS;
 }
@@ -571,7 +594,9 @@ extern "C" int mohawk_ssd_bwd_discrete_n64_p64_h32_g32_q128_f32_backward(int bat
     // More than 48 KiB of dynamic shared memory must be asked for explicitly.
     static bool ready = false;
     if (!ready) {
-      const cudaError_t e = cudaFuncSetAttribute(pass_chunk_state_tc::kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)pass_chunk_state_tc::SMEM);
+      cudaError_t e = cudaFuncSetAttribute(pass_chunk_state_tc::kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)pass_chunk_state_tc::SMEM);
+      // The largest shared-memory carveout, so that blocks of this size can share an SM.
+      if (e == cudaSuccess) e = cudaFuncSetAttribute(pass_chunk_state_tc::kernel, cudaFuncAttributePreferredSharedMemoryCarveout, (int)cudaSharedmemCarveoutMaxShared);
       if (e != cudaSuccess) return (int)e;
       ready = true;
     }

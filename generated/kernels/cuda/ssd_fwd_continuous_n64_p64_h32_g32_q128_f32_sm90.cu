@@ -177,21 +177,44 @@ __global__ void __launch_bounds__(NT) kernel(Uniforms uniforms, float* __restric
   __syncthreads();
   const int warp = tid >> 5;
   float* out = result + ((size_t)(k * nb + bi) * H + h) * (P * N);
-  for (int tile = warp; tile < TILES; tile += NW) {
-    const int tp = tile / (N / 16), tn = tile % (N / 16);
-    FragC c;
-    wmma::fill_fragment(c, 0.0f);
-#pragma unroll 4
+  if constexpr (TILES == 2 * NW && NW % (N / 16) == 0) {
+    // Two output tiles per warp in the same column: one B fragment feeds two independent accumulator chains.
+    const int tn = warp % (N / 16), tp0 = warp / (N / 16), tp1 = (warp + NW) / (N / 16);
+    FragC c0, c1;
+    wmma::fill_fragment(c0, 0.0f);
+    wmma::fill_fragment(c1, 0.0f);
+#pragma unroll 2
     for (int kk = 0; kk < Q / 8; kk++) {
-      FragACol ah, al;
+      FragACol a0h, a0l, a1h, a1l;
       FragBRow bh, bl;
-      wmma::load_matrix_sync(ah, Xs + kk * 8 * LDP + tp * 16, LDP);
       wmma::load_matrix_sync(bh, Bs + kk * 8 * LDN + tn * 16, LDN);
-      split_tf32(ah, al);
+      wmma::load_matrix_sync(a0h, Xs + kk * 8 * LDP + tp0 * 16, LDP);
+      wmma::load_matrix_sync(a1h, Xs + kk * 8 * LDP + tp1 * 16, LDP);
       split_tf32(bh, bl);
-      mma3<false, IO_EXACT>(c, ah, al, bh, bl);
+      split_tf32(a0h, a0l);
+      split_tf32(a1h, a1l);
+      mma3<false, IO_EXACT>(c0, a0h, a0l, bh, bl);
+      mma3<false, IO_EXACT>(c1, a1h, a1l, bh, bl);
     }
-    wmma::store_matrix_sync(out + tp * 16 * N + tn * 16, c, N, wmma::mem_row_major);
+    wmma::store_matrix_sync(out + tp0 * 16 * N + tn * 16, c0, N, wmma::mem_row_major);
+    wmma::store_matrix_sync(out + tp1 * 16 * N + tn * 16, c1, N, wmma::mem_row_major);
+  } else {
+    for (int tile = warp; tile < TILES; tile += NW) {
+      const int tp = tile / (N / 16), tn = tile % (N / 16);
+      FragC c;
+      wmma::fill_fragment(c, 0.0f);
+#pragma unroll 4
+      for (int kk = 0; kk < Q / 8; kk++) {
+        FragACol ah, al;
+        FragBRow bh, bl;
+        wmma::load_matrix_sync(ah, Xs + kk * 8 * LDP + tp * 16, LDP);
+        wmma::load_matrix_sync(bh, Bs + kk * 8 * LDN + tn * 16, LDN);
+        split_tf32(ah, al);
+        split_tf32(bh, bl);
+        mma3<false, IO_EXACT>(c, ah, al, bh, bl);
+      }
+      wmma::store_matrix_sync(out + tp * 16 * N + tn * 16, c, N, wmma::mem_row_major);
+    }
   }
   if (tid == 0) result[(size_t)uniforms.chunks * nb * H * P * N + (size_t)(k * nb + bi) * H + h] = *totS;
 }
@@ -229,19 +252,21 @@ constexpr int LDN = N + 4;
 constexpr int LDP = P + 4;
 constexpr int LDS = (P + 4) > 20 ? (P + 4) : 20;
 constexpr int LDG = 20;
-constexpr size_t SMEM = 158784;
+constexpr size_t SMEM = 110912;
+// C strips and S_in are read as fragments from global memory; only a partial last strip is staged.
+constexpr bool DIRECT = true;
 
-__global__ void __launch_bounds__(NT, 1) kernel(Uniforms uniforms, io_t* __restrict__ result, const io_t* __restrict__ xBuf,
+__global__ void __launch_bounds__(NT, 2) kernel(Uniforms uniforms, io_t* __restrict__ result, const io_t* __restrict__ xBuf,
                                                 const float* __restrict__ decBuf, const io_t* __restrict__ bBuf,
                                                 const io_t* __restrict__ cBuf, const float* __restrict__ hpBuf,
                                                 const float* __restrict__ statesBuf) {
   extern __shared__ __align__(128) float sm[];
   float* Bs = sm;
-  float* Cs = Bs + Q * LDN;
-  float* Xs = Cs + Q * LDN;
-  float* Ss = Xs + Q * LDP;
-  float* strips = Ss + P * LDN;
-  float* scS = strips + NW * 16 * LDS;
+  float* Xs = Bs + Q * LDN;
+  float* strips = Xs + Q * LDP;
+  float* Cs = strips + NW * 16 * LDS;  // DIRECT: 16 rows (the partial strip); else Q rows
+  float* Ss = Cs + (DIRECT ? 16 : Q) * LDN;  // unused when DIRECT
+  float* scS = Ss + (DIRECT ? 0 : P * LDN);
   float* eLam = scS + Q;
   double* lamD = reinterpret_cast<double*>(eLam + Q);
   double* wsum = lamD + Q;
@@ -264,9 +289,11 @@ __global__ void __launch_bounds__(NT, 1) kernel(Uniforms uniforms, io_t* __restr
       eLam[tid] = expf((float)lam);
     }
   }
-  // All global loads of a phase are issued before its shared stores (see chunk_state): two exposed
-  // latencies per block instead of one per loop iteration.
+  // All global loads of a phase are issued before its shared stores: two exposed latencies per block.
   const float* sIn = statesBuf + ((size_t)(k * nb + bi) * H + h) * (P * N);
+  // Rows of C staged: all of them, or (DIRECT) the 16 rows of a strip that runs past the end of the sequence.
+  const int cRow0 = DIRECT ? (nRows / 16) * 16 : 0;
+  const int cRows = DIRECT ? ((nRows % 16) ? 16 : 0) : Q;
   {
     constexpr int IB = (Q * (N / 4) + NT - 1) / NT;
     float4 rb[IB], rc[IB];
@@ -275,24 +302,19 @@ __global__ void __launch_bounds__(NT, 1) kernel(Uniforms uniforms, io_t* __restr
       const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
       rb[it] = make_float4(0.f, 0.f, 0.f, 0.f);
       rc[it] = rb[it];
-      if (e < Q * (N / 4) && r < nRows) {
-        const size_t o = ((size_t)(bi * T + t0 + r) * G + g) * N + c;
-        rb[it] = load4(bBuf + o);
-        rc[it] = load4(cBuf + o);
-      }
+      if (e < Q * (N / 4) && r < nRows) rb[it] = load4(bBuf + ((size_t)(bi * T + t0 + r) * G + g) * N + c);
+      if (e < cRows * (N / 4) && cRow0 + r < nRows) rc[it] = load4(cBuf + ((size_t)(bi * T + t0 + cRow0 + r) * G + g) * N + c);
     }
 #pragma unroll
     for (int it = 0; it < IB; it++) {
       const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
-      if (e < Q * (N / 4)) {
-        store4(Bs + r * LDN + c, rb[it]);
-        store4(Cs + r * LDN + c, rc[it]);
-      }
+      if (e < Q * (N / 4)) store4(Bs + r * LDN + c, rb[it]);
+      if (e < cRows * (N / 4)) store4(Cs + r * LDN + c, rc[it]);
     }
   }
   {
     constexpr int IX = (Q * (P / 4) + NT - 1) / NT;
-    constexpr int IS = (P * (N / 4) + NT - 1) / NT;
+    constexpr int IS = DIRECT ? 1 : (P * (N / 4) + NT - 1) / NT;
     float4 rx[IX], rs[IS];
 #pragma unroll
     for (int it = 0; it < IX; it++) {
@@ -300,20 +322,24 @@ __global__ void __launch_bounds__(NT, 1) kernel(Uniforms uniforms, io_t* __restr
       rx[it] = make_float4(0.f, 0.f, 0.f, 0.f);
       if (e < Q * (P / 4) && r < nRows) rx[it] = load4(xBuf + ((size_t)(bi * T + t0 + r) * H + h) * P + c);
     }
+    if (!DIRECT) {
 #pragma unroll
-    for (int it = 0; it < IS; it++) {
-      const int e = tid + it * NT;
-      if (e < P * (N / 4)) rs[it] = load4(sIn + 4 * e);
+      for (int it = 0; it < IS; it++) {
+        const int e = tid + it * NT;
+        if (e < P * (N / 4)) rs[it] = load4(sIn + 4 * e);
+      }
     }
 #pragma unroll
     for (int it = 0; it < IX; it++) {
       const int e = tid + it * NT, r = e / (P / 4), c = 4 * (e % (P / 4));
       if (e < Q * (P / 4)) store4(Xs + r * LDP + c, rx[it]);
     }
+    if (!DIRECT) {
 #pragma unroll
-    for (int it = 0; it < IS; it++) {
-      const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
-      if (e < P * (N / 4)) store4(Ss + r * LDN + c, rs[it]);
+      for (int it = 0; it < IS; it++) {
+        const int e = tid + it * NT, r = e / (N / 4), c = 4 * (e % (N / 4));
+        if (e < P * (N / 4)) store4(Ss + r * LDN + c, rs[it]);
+      }
     }
   }
   __syncthreads();
@@ -321,18 +347,23 @@ __global__ void __launch_bounds__(NT, 1) kernel(Uniforms uniforms, io_t* __restr
   const int r0 = w * 16;
   if (r0 >= nRows) return;
   float* strip = strips + w * 16 * LDS;
+  // The A operand (this strip's rows of C) and the entering state as a column-major B operand.
+  const bool staged = !DIRECT || r0 + 16 > nRows;
+  const float* cA = staged ? Cs + (DIRECT ? 0 : r0 * LDN) : reinterpret_cast<const float*>(cBuf) + ((size_t)(bi * T + t0 + r0) * G + g) * N;
+  const int ldA = staged ? LDN : G * N;
+  const float* sB = DIRECT ? sIn : Ss;
+  const int ldS = DIRECT ? N : LDN;
   FragC acc[P / 16];
-  // Entering state: C_strip·S_inᵀ (S_in is f32 state: never exact).
 #pragma unroll
   for (int pt = 0; pt < P / 16; pt++) wmma::fill_fragment(acc[pt], 0.0f);
   for (int kk = 0; kk < N / 8; kk++) {
     FragARow ah, al;
-    wmma::load_matrix_sync(ah, Cs + r0 * LDN + kk * 8, LDN);
+    wmma::load_matrix_sync(ah, cA + kk * 8, ldA);
     split_tf32(ah, al);
 #pragma unroll
     for (int pt = 0; pt < P / 16; pt++) {
       FragBCol bh, bl;
-      wmma::load_matrix_sync(bh, Ss + pt * 16 * LDN + kk * 8, LDN);
+      wmma::load_matrix_sync(bh, sB + pt * 16 * ldS + kk * 8, ldS);
       split_tf32(bh, bl);
       mma3<IO_EXACT, false>(acc[pt], ah, al, bh, bl);
     }
@@ -345,40 +376,52 @@ __global__ void __launch_bounds__(NT, 1) kernel(Uniforms uniforms, io_t* __restr
 #pragma unroll
   for (int pt = 0; pt < P / 16; pt++) wmma::load_matrix_sync(acc[pt], strip + pt * 16, LDS, wmma::mem_row_major);
   __syncwarp();
-  // Inside the chunk: the strip's free space holds one 16×16 tile of the masked C·Bᵀ at a time.
-  float* gt = strip;
-  for (int ct = 0; ct <= w; ct++) {
-    FragC gc;
-    wmma::fill_fragment(gc, 0.0f);
+  // Inside the chunk: the strip's free space holds two 16×16 tiles of the masked C·Bᵀ at a time.
+  float* gt0 = strip;
+  float* gt1 = strip + 16 * LDG;
+  for (int ct = 0; ct <= w; ct += 2) {
+    const bool two = ct + 1 <= w;
+    FragC g0, g1;
+    wmma::fill_fragment(g0, 0.0f);
+    wmma::fill_fragment(g1, 0.0f);
     for (int kk = 0; kk < N / 8; kk++) {
       FragARow ah, al;
-      FragBCol bh, bl;
-      wmma::load_matrix_sync(ah, Cs + r0 * LDN + kk * 8, LDN);
-      wmma::load_matrix_sync(bh, Bs + ct * 16 * LDN + kk * 8, LDN);
+      FragBCol b0h, b0l, b1h, b1l;
+      wmma::load_matrix_sync(ah, cA + kk * 8, ldA);
+      wmma::load_matrix_sync(b0h, Bs + ct * 16 * LDN + kk * 8, LDN);
+      if (two) wmma::load_matrix_sync(b1h, Bs + (ct + 1) * 16 * LDN + kk * 8, LDN);
       split_tf32(ah, al);
-      split_tf32(bh, bl);
-      mma3<IO_EXACT, IO_EXACT>(gc, ah, al, bh, bl);
+      split_tf32(b0h, b0l);
+      mma3<IO_EXACT, IO_EXACT>(g0, ah, al, b0h, b0l);
+      if (two) {
+        split_tf32(b1h, b1l);
+        mma3<IO_EXACT, IO_EXACT>(g1, ah, al, b1h, b1l);
+      }
     }
-    wmma::store_matrix_sync(gt, gc, LDG, wmma::mem_row_major);
+    wmma::store_matrix_sync(gt0, g0, LDG, wmma::mem_row_major);
+    if (two) wmma::store_matrix_sync(gt1, g1, LDG, wmma::mem_row_major);
     __syncwarp();
-    for (int e = lane; e < 256; e += 32) {
-      const int r = e >> 4, c = e & 15;
-      const int i = r0 + r, j = ct * 16 + c;
+    for (int e = lane; e < (two ? 512 : 256); e += 32) {
+      const int tt = e >> 8, r = (e >> 4) & 15, c = e & 15;
+      float* gt = tt ? gt1 : gt0;
+      const int i = r0 + r, j = (ct + tt) * 16 + c;
       const float v = gt[r * LDG + c];
       gt[r * LDG + c] = (j <= i && i < nRows) ? v * expf((float)(lamD[i] - lamD[j])) * scS[j] : 0.0f;
     }
     __syncwarp();
+    for (int tt = 0; tt < (two ? 2 : 1); tt++) {
 #pragma unroll
-    for (int kk = 0; kk < 2; kk++) {
-      FragARow ah, al;
-      wmma::load_matrix_sync(ah, gt + kk * 8, LDG);
-      split_tf32(ah, al);
+      for (int kk = 0; kk < 2; kk++) {
+        FragARow ah, al;
+        wmma::load_matrix_sync(ah, (tt ? gt1 : gt0) + kk * 8, LDG);
+        split_tf32(ah, al);
 #pragma unroll
-      for (int pt = 0; pt < P / 16; pt++) {
-        FragBRow bh, bl;
-        wmma::load_matrix_sync(bh, Xs + (ct * 16 + kk * 8) * LDP + pt * 16, LDP);
-        split_tf32(bh, bl);
-        mma3<false, IO_EXACT>(acc[pt], ah, al, bh, bl);
+        for (int pt = 0; pt < P / 16; pt++) {
+          FragBRow bh, bl;
+          wmma::load_matrix_sync(bh, Xs + ((ct + tt) * 16 + kk * 8) * LDP + pt * 16, LDP);
+          split_tf32(bh, bl);
+          mma3<false, IO_EXACT>(acc[pt], ah, al, bh, bl);
+        }
       }
     }
     __syncwarp();
@@ -421,7 +464,9 @@ extern "C" int mohawk_ssd_fwd_continuous_n64_p64_h32_g32_q128_f32_forward(int ba
     // More than 48 KiB of dynamic shared memory must be asked for explicitly.
     static bool ready = false;
     if (!ready) {
-      const cudaError_t e = cudaFuncSetAttribute(pass_chunk_state_tc::kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)pass_chunk_state_tc::SMEM);
+      cudaError_t e = cudaFuncSetAttribute(pass_chunk_state_tc::kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)pass_chunk_state_tc::SMEM);
+      // The largest shared-memory carveout, so that blocks of this size can share an SM.
+      if (e == cudaSuccess) e = cudaFuncSetAttribute(pass_chunk_state_tc::kernel, cudaFuncAttributePreferredSharedMemoryCarveout, (int)cudaSharedmemCarveoutMaxShared);
       if (e != cudaSuccess) return (int)e;
       ready = true;
     }
@@ -432,12 +477,14 @@ extern "C" int mohawk_ssd_fwd_continuous_n64_p64_h32_g32_q128_f32_forward(int ba
     // More than 48 KiB of dynamic shared memory must be asked for explicitly.
     static bool ready = false;
     if (!ready) {
-      const cudaError_t e = cudaFuncSetAttribute(pass_chunk_scan_tc::kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)pass_chunk_scan_tc::SMEM);
+      cudaError_t e = cudaFuncSetAttribute(pass_chunk_scan_tc::kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)pass_chunk_scan_tc::SMEM);
+      // The largest shared-memory carveout, so that blocks of this size can share an SM.
+      if (e == cudaSuccess) e = cudaFuncSetAttribute(pass_chunk_scan_tc::kernel, cudaFuncAttributePreferredSharedMemoryCarveout, (int)cudaSharedmemCarveoutMaxShared);
       if (e != cudaSuccess) return (int)e;
       ready = true;
     }
   }
-  pass_chunk_scan_tc::kernel<<<dim3((unsigned)((long long)chunks), (unsigned)(32LL), (unsigned)((long long)batch)), 256, 158784, stream>>>(u, yBuf, xBuf, decBuf, bBuf, cBuf, hpBuf, statesBuf);
+  pass_chunk_scan_tc::kernel<<<dim3((unsigned)((long long)chunks), (unsigned)(32LL), (unsigned)((long long)batch)), 256, 110912, stream>>>(u, yBuf, xBuf, decBuf, bBuf, cBuf, hpBuf, statesBuf);
   {
     const cudaError_t e = cudaMemcpyAsync(finalState, reinterpret_cast<const char*>(statesBuf) + (size_t)((long long)chunks * (long long)batch * 131072LL) * 4,
                                           (size_t)(((long long)batch) * (32LL) * (64LL) * (64LL)) * 4, cudaMemcpyDeviceToDevice, stream);
