@@ -17,6 +17,14 @@ export interface TextEvalOptions extends EvalOptions, LoadTokensOptions {
   window?: number;
 }
 
+/** Text that a protocol cannot evaluate as asked (a paragraph longer than the model's context). */
+export class EvalInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvalInputError';
+  }
+}
+
 /** The sequences a protocol makes of a text file (tokenized through the token cache). */
 export function evalSequences(model: TransformerLM, tokenizer: Tokenizer, textFile: string, opts: TextEvalOptions): Int32Array[] {
   const tokenized = loadTokenizedFile(textFile, tokenizer, opts.protocol === 'paragraphs' ? 'paragraphs' : 'windows', opts);
@@ -25,6 +33,13 @@ export function evalSequences(model: TransformerLM, tokenizer: Tokenizer, textFi
       ? paragraphSequences(tokenized)
       : windowSequences(tokenized, opts.window ?? model.config.maxSeqLen, tokenizer.bos ?? 1);
   if (opts.maxSequences !== undefined) seqs = seqs.slice(0, opts.maxSequences);
+  const max = model.config.maxSeqLen;
+  const long = seqs.findIndex((s) => s.length > max);
+  if (long >= 0)
+    throw new EvalInputError(
+      `${textFile}: paragraph ${long + 1} has ${seqs[long].length} tokens, more than the model's ${max} positions ` +
+        `(the paragraph protocol never truncates); use --protocol windows for this text`,
+    );
   return seqs;
 }
 

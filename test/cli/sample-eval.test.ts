@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GOLDEN_DIR, REPO_ROOT, TEACHER_BIN, TOKENIZER_BIN, VALID_TXT } from '../helpers/paths.ts';
+import { DATA_DIR, GOLDEN_DIR, REPO_ROOT, TEACHER_BIN, TOKENIZER_BIN, VALID_TXT } from '../helpers/paths.ts';
 
 function mohawkc(...args: string[]) {
   const r = spawnSync(process.execPath, [resolve(REPO_ROOT, 'bin', 'mohawkc.mjs'), ...args], {
@@ -98,6 +98,7 @@ describe('bad input: exit 2, one line naming the file', () => {
     ['unknown flag', ['sample', '--temprature', '0'], /unknown option '--temprature' \(did you mean '--temperature'\?\)/],
     ['bad number', ['eval', '--max-sequences', 'ten'], /--max-sequences must be an integer/],
     ['bad backend', ['sample', '--backend', 'cuda'], /--backend must be one of/],
+    ['paragraph longer than the model', ['eval', '--data', resolve(DATA_DIR, 'tinyshakespeare', 'input.txt'), '--max-sequences', '60'], /paragraph 50 has 589 tokens.*--protocol windows/],
   ];
   for (const [name, args, pattern] of cases) {
     it(name, () => {
