@@ -24,6 +24,7 @@ export function stageStudent(model: StudentLM, ir: StudentIR): StudentModel {
     config: model.config,
     layers,
     params,
+    frozen: model.frozen,
     layerOf: layerOfName,
     mixingMatrix: (l, h) => model.layerMatrix(l, h),
     block: (l, h) => model.layerBlock(l, h),

@@ -19,6 +19,8 @@ export interface StudentModel {
   readonly layers: readonly LayerIR[];
   /** Every parameter, by Hugging Face-style name, in model order; all trainable Variables. */
   readonly params: ReadonlyMap<string, tf.Variable>;
+  /** Names in `params` that no stage trains (the projections of kept attention layers marked @frozen). */
+  readonly frozen: ReadonlySet<string>;
   /** Layer index of a parameter name (undefined for embeddings, final norm, head). */
   layerOf(name: string): number | undefined;
   /** Stage 1: the mixing matrix [B, H, T, T] (D on the diagonal) of SSM layer `layer` on its normed input. */

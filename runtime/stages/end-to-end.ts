@@ -20,7 +20,7 @@ export function endToEnd(ctx: StageContext, stage: StageIR): MohawkStage {
   return {
     plan: stagePlan(stage, ctx.student),
     setup: () => ({
-      trainable: stageTrainable(stage, ctx.student.params, (n) => ctx.student.layerOf(n)),
+      trainable: stageTrainable(stage, ctx.student.params, (n) => ctx.student.layerOf(n), ctx.student.frozen),
       data: new TeacherBatchSource(ctx.tokens(stage), ctx.teacher, { layers: [], targetProbs: true, targets: hard }),
       loss: (b: TeacherBatch) =>
         distillationLoss(ctx.student.logits(b.ids).reshape([-1, vocab]), b.targetProbs!, b.targets, {

@@ -34,7 +34,7 @@ export function hiddenStateAlignment(ctx: StageContext, stage: StageIR): MohawkS
     setup: () => {
       const parts = (b: TeacherBatch) => alignmentTerms(ctx, stage, b);
       return {
-        trainable: stageTrainable(stage, ctx.student.params, (n) => ctx.student.layerOf(n)),
+        trainable: stageTrainable(stage, ctx.student.params, (n) => ctx.student.layerOf(n), ctx.student.frozen),
         data: new TeacherBatchSource(ctx.tokens(stage), ctx.teacher, { layers: stage.layers, inputs: true, outputs: !mixer, attnOut: mixer }),
         loss: (b: TeacherBatch) => sumTerms(parts(b)),
         lossParts: parts,

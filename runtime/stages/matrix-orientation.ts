@@ -48,7 +48,7 @@ export function matrixOrientation(ctx: StageContext, stage: StageIR): MohawkStag
     setup: () => {
       const parts = (b: TeacherBatch) => orientationTerms(ctx, layers, b);
       return {
-        trainable: stageTrainable(stage, ctx.student.params, (n) => ctx.student.layerOf(n)),
+        trainable: stageTrainable(stage, ctx.student.params, (n) => ctx.student.layerOf(n), ctx.student.frozen),
         data: new TeacherBatchSource(ctx.tokens(stage), ctx.teacher, { layers, inputs: true }),
         loss: (b: TeacherBatch) => sumTerms(parts(b)),
         lossParts: parts,

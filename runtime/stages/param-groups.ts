@@ -30,19 +30,20 @@ export function inAnyGroup(name: string, groups: readonly string[]): boolean {
 }
 
 /**
- * The parameters a stage trains: not frozen by its `freeze` groups, and — for the per-layer stages — either
- * outside every layer or in one of `stage.layers`.
+ * The parameters a stage trains: not frozen by its `freeze` groups nor by the student's layout (`frozen`),
+ * and — for the per-layer stages — either outside every layer or in one of `stage.layers`.
  */
 export function stageTrainable(
   stage: StageIR,
   params: ReadonlyMap<string, tf.Variable>,
   layerOf: (name: string) => number | undefined,
+  frozen: ReadonlySet<string> = new Set(),
 ): Map<string, tf.Variable> {
   const layers = new Set(stage.layers);
   const perLayer = stage.kind !== 'end_to_end';
   const out = new Map<string, tf.Variable>();
   for (const [name, v] of params) {
-    if (inAnyGroup(name, stage.freeze)) continue;
+    if (frozen.has(name) || inAnyGroup(name, stage.freeze)) continue;
     const l = layerOf(name);
     if (perLayer && l !== undefined && !layers.has(l)) continue;
     out.set(name, v);

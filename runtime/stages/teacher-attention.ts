@@ -16,6 +16,10 @@ function ropeOf(teacher: TransformerLM): RopeConstants | undefined {
   let r = ropes.get(teacher);
   if (!r) {
     r = ropeConstants({ headDim: c.headDim, rotaryDim: c.rotaryDim ?? c.headDim, theta: c.ropeTheta ?? 10000, layout: c.ropeLayout ?? 'half' }, c.maxSeqLen);
+    // First use is often inside a gradient scope (a stage-1 loss term), which would dispose them at its end.
+    tf.keep(r.cos);
+    tf.keep(r.sin);
+    tf.keep(r.rotation);
     ropes.set(teacher, r);
   }
   return r;

@@ -35,8 +35,9 @@ const MIXER = { kind: 'discrete_mamba2' as const, dState: 8, headDim: 8, heads: 
 let ckpt: Checkpoint;
 let teacher: TransformerLM;
 
+/** 'S' SSM layer, 'A' kept attention, 'F' kept attention marked frozen. */
 function studentIr(layout: string): StudentIR {
-  return { name: layout, init: 'from_attention', layers: [...layout].map((c, index) => (c === 'S' ? { index, kind: 'ssm', frozen: false, mixer: MIXER } : { index, kind: 'attention', frozen: false })) };
+  return { name: layout, init: 'from_attention', layers: [...layout].map((c, index) => (c === 'S' ? { index, kind: 'ssm', frozen: false, mixer: MIXER } : { index, kind: 'attention', frozen: c === 'F' })) };
 }
 
 function stage(kind: StageIR['kind'], over: Partial<StageIR> = {}): StageIR {
@@ -260,7 +261,7 @@ describe('stage 3: end-to-end distillation', () => {
 describe('what each stage trains', () => {
   it('matrix orientation: the mixers of the stage layers; alignment: those layers whole; end-to-end: all but frozen groups', () => {
     const student = makeStudent('SSASS');
-    const names = (st: StageIR) => [...stageTrainable(st, student.params, student.layerOf).keys()];
+    const names = (st: StageIR) => [...stageTrainable(st, student.params, student.layerOf, student.frozen).keys()];
     const s1 = names(stage('matrix_orientation', { layers: [0, 3] }));
     expect(s1.length).toBeGreaterThan(0);
     expect(s1.every((n) => /^model\.layers\.[03]\.mixer\./.test(n))).toBe(true);
@@ -270,6 +271,12 @@ describe('what each stage trains', () => {
     expect(s2.some((n) => n.includes('layers.2.self_attn.'))).toBe(true);
     expect(s2.some((n) => n.includes('layers.2.mlp.'))).toBe(true);
     expect(s2.some((n) => /layers\.[0134]\./.test(n))).toBe(false);
+
+    const frozenStudent = makeStudent('SSFSS');
+    const s3f = [...stageTrainable(stage('end_to_end'), frozenStudent.params, frozenStudent.layerOf, frozenStudent.frozen).keys()];
+    expect(frozenStudent.frozen.size).toBe(4);
+    expect(s3f.some((n) => n.includes('layers.2.self_attn.'))).toBe(false);
+    expect(s3f.some((n) => n.includes('layers.2.mlp.'))).toBe(true);
 
     const s3 = names(stage('end_to_end', { freeze: ['mlp', 'embed'] }));
     expect(s3.some((n) => n.includes('.mlp.') || n.includes('embed'))).toBe(false);
@@ -282,4 +289,13 @@ describe('what each stage trains', () => {
     expect(nd).toContain('model.layers.1.mixer.z_bias');
     expect(nd.some((n) => n.endsWith('in_proj.weight'))).toBe(false);
   });
+});
+
+it('teacher attention recomputed first inside a scope keeps working in later scopes', async () => {
+  const fresh = buildTeacher(ckpt);
+  const h = tf.randomNormal([1, 8, 64]) as tf.Tensor3D;
+  const first = tf.tidy(() => teacherAttentionProbs(fresh, 0, h).sum());
+  const second = tf.tidy(() => teacherAttentionProbs(fresh, 0, h).sum());
+  expect((await second.data())[0]).toBeCloseTo((await first.data())[0], 5);
+  fresh.dispose();
 });
