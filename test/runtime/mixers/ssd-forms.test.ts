@@ -100,6 +100,18 @@ describe.each(['wasm', 'cpu'] as const)('SSD forms on %s', (backend) => {
   );
 });
 
+describe.each(['wasm', 'cpu'] as const)('blockwise materialised matrix on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+  it.each(CASES.map((c, i) => [caseName(c), c, 400 + i] as const))('equals the float64 matrix for any block length (%s)', async (_n, c, seed) => {
+    const ref = randomSsd(c, seed, { resetRate: 0.1 });
+    const want = ssdMatrixF64(ref);
+    const inp = toTensors(ref);
+    for (const block of [0, 1, 3, 4, 16]) expect(relErr(await host(ssdMatrix(inp, { block })), want), `block ${block}`).toBeLessThan(TOL);
+  });
+});
+
 describe('resets are real cuts', () => {
   it('a reset makes the output after it independent of everything before it', async () => {
     await useBackend('wasm');

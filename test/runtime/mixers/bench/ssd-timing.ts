@@ -55,8 +55,10 @@ for (const Q of [16, 64]) {
     tf.grads((x, a, b, c) => ssdChunked({ x, logA: discreteLogDecay(a), B: b, C: c }, { chunk: Q }).y.square().sum())([x, a, Bm, Cm]),
   );
 }
-await time('SSD matrix [B,H,T,T] fwd', () => ssdMatrix({ logA: discreteLogDecay(a), B: Bm, C: Cm }));
-await time('SSD matrix fwd+bwd', () => tf.grads((a, b, c) => ssdMatrix({ logA: discreteLogDecay(a), B: b, C: c }).square().sum())([a, Bm, Cm]));
+for (const [label, block] of [['blockwise', undefined], ['direct', 0]] as const) {
+  await time(`SSD matrix [B,H,T,T] ${label} fwd`, () => ssdMatrix({ logA: discreteLogDecay(a), B: Bm, C: Cm }, { block }));
+  await time(`SSD matrix ${label} fwd+bwd`, () => tf.grads((a, b, c) => ssdMatrix({ logA: discreteLogDecay(a), B: b, C: c }, { block }).square().sum())([a, Bm, Cm]));
+}
 
 const ir = mixerIR({ kind: 'discrete_mamba2', dModel: D, h: H, p: P, g: H, n: N, k: 4, q: 64 });
 const dims = mixerDims(ir, D);
