@@ -131,7 +131,7 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
   }
   const sequences = batchTokens !== undefined && seqLen !== undefined ? batchTokens / seqLen : undefined;
   const microE = get('micro_batch');
-  let microBatch = microE ? fail(readNumber(ctx, microE.value, 'micro_batch', 'int', { min: 1 }), true) : sequences;
+  let microBatch = microE ? fail(readNumber(ctx, microE.value, 'micro_batch', 'int', { min: 1 }), true) : defaultMicroBatch(sequences);
   if (microE && microBatch !== undefined && sequences !== undefined && sequences % microBatch !== 0) {
     ctx.error('MHK0305', microE.value.span, `micro_batch ${microBatch} does not divide the ${sequences} sequences of a batch`, { help: `pick a divisor of ${sequences}` });
     ok = false;
@@ -385,3 +385,14 @@ function readGroups(ctx: Ctx, e: Entry, key: string): string[] | undefined {
 }
 
 export type { Span };
+
+/**
+ * Edition 0.1 default: at most 8 sequences per forward pass (the largest divisor of the batch not above 8).
+ * Why: stage 1 materialises B × H × T × T matrices per layer; 64 sequences of 256 tokens would need
+ * hundreds of MB per tensor. Accumulation makes the optimisation identical to the full batch.
+ */
+export function defaultMicroBatch(sequences: number | undefined): number | undefined {
+  if (sequences === undefined) return undefined;
+  for (let m = Math.min(8, sequences); m >= 1; m--) if (sequences % m === 0) return m;
+  return 1;
+}

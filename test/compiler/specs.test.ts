@@ -69,7 +69,7 @@ describe('example specs', () => {
       ['distil', 'end_to_end', 'align', 2_000_000, 5e-4],
     ]);
     for (const s of ir.stages) {
-      expect([s.batchTokens, s.seqLen, s.microBatch, s.gradClip, s.seed, s.data]).toEqual([64 * 256, 256, 64, 1, 0, 'tinystories']);
+      expect([s.batchTokens, s.seqLen, s.microBatch, s.gradClip, s.seed, s.data]).toEqual([64 * 256, 256, 8, 1, 0, 'tinystories']);
       expect(s.optimizer).toEqual({ kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, noDecay: ['D', 'norm', 'bias'] });
       expect(s.schedule).toEqual({ kind: 'wsd', warmup: 0.05, decay: 0.2, minLrRatio: 1e-4 });
       expect(s.layers).toEqual([0, 1, 2, 3, 4]);
