@@ -78,11 +78,16 @@ export function attentionBlockDiagonal(
   const contexts: tf.Tensor2D[] = [];
   const probs: tf.Tensor[] = [];
   for (let i = 0; i < b; i++) {
-    let s = tf.matMul(row(qg, i), row(kbd, i)).reshape([rep, tq, kv, tk]);
-    if (maskB) s = s.add((maskB.shape[0] === 1 ? maskB : maskB.slice([i, 0, 0], [1, tq, tk])).reshape([1, tq, 1, tk]));
-    const p = tf.softmax(s);
-    if (wantProbs) probs.push(p);
-    contexts.push(tf.matMul(p.reshape([rep * tq, kv * tk]) as tf.Tensor2D, row(vbd, i)));
+    // A scope per sequence frees its scores as soon as its context exists (peak memory of one sequence).
+    const [c, p] = tf.tidy(() => {
+      let s = tf.matMul(row(qg, i), row(kbd, i)).reshape([rep, tq, kv, tk]);
+      if (maskB) s = s.add((maskB.shape[0] === 1 ? maskB : maskB.slice([i, 0, 0], [1, tq, tk])).reshape([1, tq, 1, tk]));
+      const pr = tf.softmax(s);
+      const ctx = tf.matMul(pr.reshape([rep * tq, kv * tk]) as tf.Tensor2D, row(vbd, i));
+      return wantProbs ? [ctx, pr] : [ctx];
+    });
+    contexts.push(c as tf.Tensor2D);
+    if (p) probs.push(p);
   }
   const context = tf.stack(contexts).reshape([b, rep, tq, kv, hd]).transpose([0, 2, 3, 1, 4]).reshape([b * tq, h * hd]) as tf.Tensor2D;
   if (!wantProbs) return { context };
