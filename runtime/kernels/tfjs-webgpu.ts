@@ -137,6 +137,8 @@ export interface SsdKernelInputs {
   initialState?: tf.Tensor;
 }
 
+type SaveFn = (tensors: tf.Tensor[]) => void;
+
 function headParams(inp: { D: tf.Tensor; dtBias?: tf.Tensor; aLog?: tf.Tensor }): tf.Tensor {
   const z = tf.zerosLike(inp.D);
   return tf.stack([inp.D, inp.dtBias ?? z, inp.aLog ?? z]);
@@ -154,8 +156,9 @@ export function ssdKernelForward(fwd: KernelEntry, bwd: KernelEntry | undefined,
   const ny = b * t * fwd.h * fwd.p;
   const ns = b * fwd.h * fwd.p * fwd.n;
   // tf.customGrad takes one output tensor: y and the final state travel as one flat vector.
-  const f = tf.customGrad((x, dec, B, C, hpT, s0T, save) => {
-    save([x, dec, B, C, hpT, s0T]);
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [x, dec, B, C, hpT, s0T] = args as tf.Tensor[];
+    (args[6] as SaveFn)([x, dec, B, C, hpT, s0T]);
     const r = runWebGpuOp(fwd, 'forward', { xBuf: x, decBuf: dec, bBuf: B, cBuf: C, hpBuf: hpT, s0Buf: s0T }, b, t);
     return {
       value: tf.concat([r.y.reshape([-1]), r.finalState.reshape([-1])]),
@@ -182,8 +185,9 @@ export function materializeKernel(entry: KernelEntry, inp: Omit<SsdKernelInputs,
   const [b, t] = inp.dec.shape as number[];
   const continuous = entry.decay === 'continuous';
   const hp = headParams(inp);
-  const f = tf.customGrad((dec, B, C, hpT, save) => {
-    save([dec, B, C, hpT]);
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [dec, B, C, hpT] = args as tf.Tensor[];
+    (args[4] as SaveFn)([dec, B, C, hpT]);
     const r = runWebGpuOp(entry, 'forward', { decBuf: dec, bBuf: B, cBuf: C, hpBuf: hpT }, b, t);
     return {
       value: r.M,
