@@ -5,7 +5,8 @@
  * Layout conventions (chosen for the wasm backend, where only 2-D non-transposed matMul is fast):
  *  - activations travel as 2-D [rows, features] with rows = batch·time (b-major);
  *  - linear weights are stored [in, out] (transposed once from the checkpoint's PyTorch [out, in]);
- *  - attention works on [B, heads, T, hd]; probabilities come back as [B, heads, T_query, T_key].
+ *  - attention has two strategies (attention.ts: batched, and block-diagonal 2-D for wasm); probabilities
+ *    always come back as [B, heads, T_query, T_key].
  * Every function returns new tensors and does not dispose its inputs: call inside tf.tidy.
  *
  * Gradients: all of these differentiate on every backend except `embed(..., 'gather')`, whose gradient
