@@ -1,17 +1,12 @@
 /**
  * The models of a run directory: the teacher (from the checkpoint ir.json names), its tokenizer, and the
- * trained student (assembled from ir.json's layout, weights from <run>/student/).
- *
- * Two export layouts are read: runtime/student/export.ts (safetensors metadata `mohawk_export`, HF
- * conventions) and the pipeline's interim exporter (runtime/program/export-student.ts: the student's own
- * parameter names and conventions, no `mohawk_export`).
+ * trained student (assembled from ir.json's layout, weights from the export in <run>/student/, read back with
+ * runtime/student/export.ts).
  */
 import { join } from 'node:path';
 import { loadCheckpoint } from '../io/checkpoint.ts';
-import { readSafetensors } from '../io/safetensors.ts';
 import { loadTokenizer, type Tokenizer } from '../io/tokenizers/index.ts';
-import type { Checkpoint, HostTensor } from '../io/types.ts';
-import { FileFormatError } from '../io/types.ts';
+import type { Checkpoint } from '../io/types.ts';
 import { buildTeacher } from '../models/index.ts';
 import type { TransformerLM } from '../models/transformer.ts';
 import { resolveProgramPath } from '../program/paths.ts';
@@ -62,7 +57,7 @@ export function loadStudent(run: RunContents, teacher: TeacherOfRun): BuiltStude
     throw new RunDirError(run.root, "has no exported student (student/model.safetensors); the run has not finished — 'mohawkc train' exports it at the end");
   const built = buildStudent(teacher.checkpoint, run.ir.student, { trainable: true, embedding: 'gather', namePrefix: `views-${nextId++}` });
   try {
-    assignStudentWeights(built, studentTensors(run.studentDir, teacher.checkpoint), join(run.studentDir, 'model.safetensors'));
+    assignStudentWeights(built, readStudentExport(run.studentDir, teacher.checkpoint.config).tensors, join(run.studentDir, 'model.safetensors'));
   } catch (e) {
     built.model.dispose();
     throw e;
@@ -71,11 +66,3 @@ export function loadStudent(run: RunContents, teacher: TeacherOfRun): BuiltStude
 }
 
 let nextId = 0;
-
-function studentTensors(dir: string, teacher: Checkpoint): Map<string, HostTensor> {
-  const file = join(dir, 'model.safetensors');
-  const { tensors, metadata } = readSafetensors(file);
-  if (metadata.mohawk_export !== undefined) return readStudentExport(dir, teacher.config).tensors;
-  if (tensors.size === 0) throw new FileFormatError(file, 'holds no tensors');
-  return tensors;
-}
