@@ -14,7 +14,7 @@
  * back as [B, H, Tq, Tk].
  */
 import { tf } from '../tensor/backend.ts';
-import { useFastWasmSlice } from './wasm-slice.ts';
+import { useFastWasmSlice } from '../tensor/wasm-slice.ts';
 
 export type AttentionImpl = 'batched' | 'blockdiag';
 

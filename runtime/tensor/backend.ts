@@ -40,6 +40,8 @@ export async function useBackend(name: BackendName = 'wasm'): Promise<BackendNam
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
+      // The stock wasm Slice copies its whole input per call (docs/runtime.md); every wasm user gets ours.
+      (await import('./wasm-slice.ts')).useFastWasmSlice();
       break;
     case 'webgpu':
       await registerWebGpu();

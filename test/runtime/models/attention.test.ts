@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { attention, attentionBlockDiagonal, causalMask } from '../../../runtime/models/blocks.ts';
-import { copySlice } from '../../../runtime/models/wasm-slice.ts';
+import { copySlice } from '../../../runtime/tensor/wasm-slice.ts';
 import { tf, useBackend } from '../../../runtime/tensor/backend.ts';
 
 function rng(seed: number): () => number {
@@ -135,7 +135,7 @@ describe('fast wasm slice', () => {
   });
   it('is what tf.slice runs on wasm once attention has installed it', async () => {
     await useBackend('wasm');
-    const { useFastWasmSlice } = await import('../../../runtime/models/wasm-slice.ts');
+    const { useFastWasmSlice } = await import('../../../runtime/tensor/wasm-slice.ts');
     useFastWasmSlice();
     const x = tf.tensor3d(Float32Array.from({ length: 60 }, (_, i) => i), [3, 4, 5]);
     expect(Array.from(await x.slice([1, 1, 2], [2, 2, 3]).data())).toEqual([27, 28, 29, 32, 33, 34, 47, 48, 49, 52, 53, 54]);

@@ -5,10 +5,10 @@
  * floats took 4.3 s). This version reads the input through a heap view and copies only the selected runs,
  * merging trailing dimensions taken whole into one contiguous run. Same results bit for bit.
  *
- * Installed once per process by `useFastWasmSlice()` (idempotent). It belongs beside the backend selection
- * in runtime/tensor; see the request in docs/runtime.md.
+ * Installed once per process by `useFastWasmSlice()` (idempotent), which `useBackend('wasm')` calls.
  */
-import { tf } from '../tensor/backend.ts';
+// Inside runtime/tensor: imports tfjs-core directly (backend.ts installs this kernel, so importing it would be circular).
+import * as tf from '@tensorflow/tfjs-core';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
