@@ -252,8 +252,9 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_bwd_continuous_n64_p64_h32_g32_q128_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_bwd_continuous_n64_p64_h32_g32_q128_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_bwd_continuous_n64_p64_h32_g32_q128_f32_sm90.cu"
+        },
         "entryPoints": {
           "backward": {
             "symbol": "mohawk_ssd_bwd_continuous_n64_p64_h32_g32_q128_f32_backward",
@@ -277,104 +278,106 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_chunk_state_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 70216
-              },
-              {
-                "kernel": "pass_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_rev_chunk_state",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_rev_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_bwd_main",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_bwd_continuous_n64_p64_h32_g32_q128_f32_backward_workspace"
+            "workspaceSymbol": "mohawk_ssd_bwd_continuous_n64_p64_h32_g32_q128_f32_backward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_chunk_state_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 70216
+                },
+                {
+                  "kernel": "pass_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_rev_chunk_state",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_rev_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_bwd_main",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -620,8 +623,9 @@ export const KERNELS: KernelTable = {
         }
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_bwd_discrete_n64_p64_h32_g32_q128_bf16_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_bwd_discrete_n64_p64_h32_g32_q128_bf16_sm90.cu"
+        },
         "entryPoints": {
           "backward": {
             "symbol": "mohawk_ssd_bwd_discrete_n64_p64_h32_g32_q128_bf16_backward",
@@ -645,104 +649,106 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_chunk_state_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 70216
-              },
-              {
-                "kernel": "pass_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_rev_chunk_state",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_rev_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_bwd_main",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_bwd_discrete_n64_p64_h32_g32_q128_bf16_backward_workspace"
+            "workspaceSymbol": "mohawk_ssd_bwd_discrete_n64_p64_h32_g32_q128_bf16_backward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_chunk_state_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 70216
+                },
+                {
+                  "kernel": "pass_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_rev_chunk_state",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_rev_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_bwd_main",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -1235,8 +1241,9 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_bwd_discrete_n64_p64_h32_g32_q128_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_bwd_discrete_n64_p64_h32_g32_q128_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_bwd_discrete_n64_p64_h32_g32_q128_f32_sm90.cu"
+        },
         "entryPoints": {
           "backward": {
             "symbol": "mohawk_ssd_bwd_discrete_n64_p64_h32_g32_q128_f32_backward",
@@ -1260,104 +1267,106 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_chunk_state_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 70216
-              },
-              {
-                "kernel": "pass_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_rev_chunk_state",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_rev_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_bwd_main",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_bwd_discrete_n64_p64_h32_g32_q128_f32_backward_workspace"
+            "workspaceSymbol": "mohawk_ssd_bwd_discrete_n64_p64_h32_g32_q128_f32_backward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_chunk_state_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 70216
+                },
+                {
+                  "kernel": "pass_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_rev_chunk_state",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_rev_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_bwd_main",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -1606,8 +1615,9 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_bwd_discrete_n8_p8_h8_g8_q64_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_bwd_discrete_n8_p8_h8_g8_q64_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_bwd_discrete_n8_p8_h8_g8_q64_f32_sm90.cu"
+        },
         "entryPoints": {
           "backward": {
             "symbol": "mohawk_ssd_bwd_discrete_n8_p8_h8_g8_q64_f32_backward",
@@ -1631,104 +1641,106 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_chunk_state",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_state_pass",
-                "grid": [
-                  {
-                    "count": [[64]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_rev_chunk_state",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_rev_state_pass",
-                "grid": [
-                  {
-                    "count": [[64]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_bwd_main",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_bwd_discrete_n8_p8_h8_g8_q64_f32_backward_workspace"
+            "workspaceSymbol": "mohawk_ssd_bwd_discrete_n8_p8_h8_g8_q64_f32_backward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_chunk_state",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_state_pass",
+                  "grid": [
+                    {
+                      "count": [[64]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_rev_chunk_state",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_rev_state_pass",
+                  "grid": [
+                    {
+                      "count": [[64]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_bwd_main",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -1885,8 +1897,9 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_fwd_continuous_n64_p64_h32_g32_q128_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_fwd_continuous_n64_p64_h32_g32_q128_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_fwd_continuous_n64_p64_h32_g32_q128_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_fwd_continuous_n64_p64_h32_g32_q128_f32_forward",
@@ -1904,66 +1917,68 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_chunk_state_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 70216
-              },
-              {
-                "kernel": "pass_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_chunk_scan_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 110912
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_fwd_continuous_n64_p64_h32_g32_q128_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_fwd_continuous_n64_p64_h32_g32_q128_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_chunk_state_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 70216
+                },
+                {
+                  "kernel": "pass_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_chunk_scan_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 110912
+                }
+              ]
+            }
           }
         }
       }
@@ -2117,8 +2132,9 @@ export const KERNELS: KernelTable = {
         }
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_fwd_discrete_n64_p64_h32_g32_q128_bf16_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_fwd_discrete_n64_p64_h32_g32_q128_bf16_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_fwd_discrete_n64_p64_h32_g32_q128_bf16_forward",
@@ -2136,66 +2152,68 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_chunk_state_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 70216
-              },
-              {
-                "kernel": "pass_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_chunk_scan_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 158784
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_fwd_discrete_n64_p64_h32_g32_q128_bf16_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_fwd_discrete_n64_p64_h32_g32_q128_bf16_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_chunk_state_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 70216
+                },
+                {
+                  "kernel": "pass_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_chunk_scan_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 158784
+                }
+              ]
+            }
           }
         }
       }
@@ -2504,8 +2522,9 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_fwd_discrete_n64_p64_h32_g32_q128_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_fwd_discrete_n64_p64_h32_g32_q128_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_fwd_discrete_n64_p64_h32_g32_q128_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_fwd_discrete_n64_p64_h32_g32_q128_f32_forward",
@@ -2523,66 +2542,68 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_chunk_state_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 70216
-              },
-              {
-                "kernel": "pass_state_pass",
-                "grid": [
-                  {
-                    "count": [[4096]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_chunk_scan_tc",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 110912
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_fwd_discrete_n64_p64_h32_g32_q128_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_fwd_discrete_n64_p64_h32_g32_q128_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_chunk_state_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 70216
+                },
+                {
+                  "kernel": "pass_state_pass",
+                  "grid": [
+                    {
+                      "count": [[4096]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_chunk_scan_tc",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 110912
+                }
+              ]
+            }
           }
         }
       }
@@ -2739,8 +2760,9 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_fwd_discrete_n8_p8_h8_g8_q64_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_fwd_discrete_n8_p8_h8_g8_q64_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_fwd_discrete_n8_p8_h8_g8_q64_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_fwd_discrete_n8_p8_h8_g8_q64_f32_forward",
@@ -2758,66 +2780,68 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_chunk_state",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_state_pass",
-                "grid": [
-                  {
-                    "count": [[64]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_chunk_scan",
-                "grid": [
-                  {
-                    "count": [["chunks"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_fwd_discrete_n8_p8_h8_g8_q64_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_fwd_discrete_n8_p8_h8_g8_q64_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_chunk_state",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_state_pass",
+                  "grid": [
+                    {
+                      "count": [[64]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_chunk_scan",
+                  "grid": [
+                    {
+                      "count": [["chunks"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -3048,34 +3072,37 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_materialize_continuous_n64_p64_h32_g32_q128_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_materialize_continuous_n64_p64_h32_g32_q128_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_materialize_continuous_n64_p64_h32_g32_q128_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_materialize_continuous_n64_p64_h32_g32_q128_f32_forward",
             "params": ["batch", "seqLen", "decBuf", "bBuf", "cBuf", "hpBuf", "M", "workspace", "stream"],
-            "launches": [
-              {
-                "kernel": "pass_materialize",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_materialize_continuous_n64_p64_h32_g32_q128_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_materialize_continuous_n64_p64_h32_g32_q128_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_materialize",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           },
           "backward": {
             "symbol": "mohawk_ssd_materialize_continuous_n64_p64_h32_g32_q128_f32_backward",
@@ -3095,66 +3122,68 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_mat_rows",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_mat_cols",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_mat_final",
-                "grid": [
-                  {
-                    "count": [[32]],
-                    "per": 64
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_materialize_continuous_n64_p64_h32_g32_q128_f32_backward_workspace"
+            "workspaceSymbol": "mohawk_ssd_materialize_continuous_n64_p64_h32_g32_q128_f32_backward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_mat_rows",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_mat_cols",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_mat_final",
+                  "grid": [
+                    {
+                      "count": [[32]],
+                      "per": 64
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -3382,34 +3411,37 @@ export const KERNELS: KernelTable = {
         }
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_materialize_discrete_n64_p64_h32_g32_q128_bf16_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_materialize_discrete_n64_p64_h32_g32_q128_bf16_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_bf16_forward",
             "params": ["batch", "seqLen", "decBuf", "bBuf", "cBuf", "hpBuf", "M", "workspace", "stream"],
-            "launches": [
-              {
-                "kernel": "pass_materialize",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_bf16_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_bf16_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_materialize",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           },
           "backward": {
             "symbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_bf16_backward",
@@ -3429,66 +3461,68 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_mat_rows",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_mat_cols",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_mat_final",
-                "grid": [
-                  {
-                    "count": [[32]],
-                    "per": 64
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_bf16_backward_workspace"
+            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_bf16_backward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_mat_rows",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_mat_cols",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_mat_final",
+                  "grid": [
+                    {
+                      "count": [[32]],
+                      "per": 64
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -3945,34 +3979,37 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_materialize_discrete_n64_p64_h32_g32_q128_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_materialize_discrete_n64_p64_h32_g32_q128_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_materialize_discrete_n64_p64_h32_g32_q128_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_f32_forward",
             "params": ["batch", "seqLen", "decBuf", "bBuf", "cBuf", "hpBuf", "M", "workspace", "stream"],
-            "launches": [
-              {
-                "kernel": "pass_materialize",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_materialize",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           },
           "backward": {
             "symbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_f32_backward",
@@ -3992,66 +4029,68 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_mat_rows",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_mat_cols",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[32]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_mat_final",
-                "grid": [
-                  {
-                    "count": [[32]],
-                    "per": 64
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_f32_backward_workspace"
+            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n64_p64_h32_g32_q128_f32_backward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_mat_rows",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_mat_cols",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[32]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_mat_final",
+                  "grid": [
+                    {
+                      "count": [[32]],
+                      "per": 64
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -4282,34 +4321,37 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_materialize_discrete_n8_p8_h8_g8_q64_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_materialize_discrete_n8_p8_h8_g8_q64_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_materialize_discrete_n8_p8_h8_g8_q64_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_materialize_discrete_n8_p8_h8_g8_q64_f32_forward",
             "params": ["batch", "seqLen", "decBuf", "bBuf", "cBuf", "hpBuf", "M", "workspace", "stream"],
-            "launches": [
-              {
-                "kernel": "pass_materialize",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n8_p8_h8_g8_q64_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n8_p8_h8_g8_q64_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_materialize",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           },
           "backward": {
             "symbol": "mohawk_ssd_materialize_discrete_n8_p8_h8_g8_q64_f32_backward",
@@ -4329,66 +4371,68 @@ export const KERNELS: KernelTable = {
               "workspace",
               "stream"
             ],
-            "launches": [
-              {
-                "kernel": "pass_mat_rows",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_mat_cols",
-                "grid": [
-                  {
-                    "count": [["seqLen"]],
-                    "per": 64
-                  },
-                  {
-                    "count": [[8]],
-                    "per": 1
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              },
-              {
-                "kernel": "pass_mat_final",
-                "grid": [
-                  {
-                    "count": [[8]],
-                    "per": 64
-                  },
-                  {
-                    "count": [["batch"]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  }
-                ],
-                "block": 64,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n8_p8_h8_g8_q64_f32_backward_workspace"
+            "workspaceSymbol": "mohawk_ssd_materialize_discrete_n8_p8_h8_g8_q64_f32_backward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_mat_rows",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_mat_cols",
+                  "grid": [
+                    {
+                      "count": [["seqLen"]],
+                      "per": 64
+                    },
+                    {
+                      "count": [[8]],
+                      "per": 1
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                },
+                {
+                  "kernel": "pass_mat_final",
+                  "grid": [
+                    {
+                      "count": [[8]],
+                      "per": 64
+                    },
+                    {
+                      "count": [["batch"]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 64,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -4492,34 +4536,37 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_step_continuous_n64_p64_h32_g32_q128_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_step_continuous_n64_p64_h32_g32_q128_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_step_continuous_n64_p64_h32_g32_q128_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_step_continuous_n64_p64_h32_g32_q128_f32_forward",
             "params": ["batch", "seqLen", "stateBuf", "xBuf", "decBuf", "bBuf", "cBuf", "hpBuf", "state", "y", "workspace", "stream"],
-            "launches": [
-              {
-                "kernel": "pass_step_vec",
-                "grid": [
-                  {
-                    "count": [["batch", 32768]],
-                    "per": 1024
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_step_continuous_n64_p64_h32_g32_q128_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_step_continuous_n64_p64_h32_g32_q128_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_step_vec",
+                  "grid": [
+                    {
+                      "count": [["batch", 32768]],
+                      "per": 1024
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -4620,34 +4667,37 @@ export const KERNELS: KernelTable = {
         }
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_step_discrete_n64_p64_h32_g32_q128_bf16_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_step_discrete_n64_p64_h32_g32_q128_bf16_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_step_discrete_n64_p64_h32_g32_q128_bf16_forward",
             "params": ["batch", "seqLen", "stateBuf", "xBuf", "decBuf", "bBuf", "cBuf", "hpBuf", "state", "y", "workspace", "stream"],
-            "launches": [
-              {
-                "kernel": "pass_step_vec",
-                "grid": [
-                  {
-                    "count": [["batch", 32768]],
-                    "per": 1024
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_step_discrete_n64_p64_h32_g32_q128_bf16_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_step_discrete_n64_p64_h32_g32_q128_bf16_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_step_vec",
+                  "grid": [
+                    {
+                      "count": [["batch", 32768]],
+                      "per": 1024
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -4850,34 +4900,37 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_step_discrete_n64_p64_h32_g32_q128_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_step_discrete_n64_p64_h32_g32_q128_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_step_discrete_n64_p64_h32_g32_q128_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_step_discrete_n64_p64_h32_g32_q128_f32_forward",
             "params": ["batch", "seqLen", "stateBuf", "xBuf", "decBuf", "bBuf", "cBuf", "hpBuf", "state", "y", "workspace", "stream"],
-            "launches": [
-              {
-                "kernel": "pass_step_vec",
-                "grid": [
-                  {
-                    "count": [["batch", 32768]],
-                    "per": 1024
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_step_discrete_n64_p64_h32_g32_q128_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_step_discrete_n64_p64_h32_g32_q128_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_step_vec",
+                  "grid": [
+                    {
+                      "count": [["batch", 32768]],
+                      "per": 1024
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }
@@ -4981,34 +5034,37 @@ export const KERNELS: KernelTable = {
         "file": "kernels/wgsl/ssd_step_discrete_n8_p8_h8_g8_q64_f32.wgsl"
       },
       "cuda": {
-        "file": "kernels/cuda/ssd_step_discrete_n8_p8_h8_g8_q64_f32_sm90.cu",
-        "arch": "sm_90",
+        "files": {
+          "90": "kernels/cuda/ssd_step_discrete_n8_p8_h8_g8_q64_f32_sm90.cu"
+        },
         "entryPoints": {
           "forward": {
             "symbol": "mohawk_ssd_step_discrete_n8_p8_h8_g8_q64_f32_forward",
             "params": ["batch", "seqLen", "stateBuf", "xBuf", "decBuf", "bBuf", "cBuf", "hpBuf", "state", "y", "workspace", "stream"],
-            "launches": [
-              {
-                "kernel": "pass_step_vec",
-                "grid": [
-                  {
-                    "count": [["batch", 128]],
-                    "per": 1024
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  },
-                  {
-                    "count": [[1]],
-                    "per": 1
-                  }
-                ],
-                "block": 256,
-                "smem": 0
-              }
-            ],
-            "workspaceSymbol": "mohawk_ssd_step_discrete_n8_p8_h8_g8_q64_f32_forward_workspace"
+            "workspaceSymbol": "mohawk_ssd_step_discrete_n8_p8_h8_g8_q64_f32_forward_workspace",
+            "launches": {
+              "90": [
+                {
+                  "kernel": "pass_step_vec",
+                  "grid": [
+                    {
+                      "count": [["batch", 128]],
+                      "per": 1024
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    },
+                    {
+                      "count": [[1]],
+                      "per": 1
+                    }
+                  ],
+                  "block": 256,
+                  "smem": 0
+                }
+              ]
+            }
           }
         }
       }

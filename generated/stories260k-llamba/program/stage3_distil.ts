@@ -14,7 +14,7 @@ export const STAGE: StageIR = {
   tokens: 2_000_000,
   batchTokens: 16_384,
   seqLen: 256,
-  microBatch: 64,
+  microBatch: 8,
   lr: 0.0005,
   schedule: { kind: 'wsd', warmup: 0.05, decay: 0.2, minLrRatio: 0.0001 },
   optimizer: {
