@@ -1,6 +1,7 @@
 /**
- * Writes generated/kernels/ from the kernel variants the specs need, plus the explicit benchmark shapes.
- * Until `mohawkc build` calls emitKernelFiles itself, this script is how the kernel files are regenerated:
+ * Writes generated/kernels/ alone: the variants of every spec recorded in generated/MANIFEST.json plus the
+ * default shapes — the same files `npx mohawkc build specs/*.mohawk` writes (which also refreshes the
+ * manifest; use that before committing). For iterating on the emitters without rebuilding the programs:
  *   npx tsx scripts/emit-kernels.ts [--check]
  * --check exits 1 when a file on disk differs from what would be written.
  */
@@ -8,13 +9,14 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emitKernelFiles } from '../compiler/kernels/emit.ts';
-import { DEFAULT_VARIANTS } from '../compiler/kernels/default-variants.ts';
+import { allKernelVariants } from '../compiler/emit/build.ts';
+import { readManifest } from '../compiler/emit/tree.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'generated');
 const check = process.argv.includes('--check');
 
-const files = emitKernelFiles(DEFAULT_VARIANTS);
+const files = emitKernelFiles(allKernelVariants(readManifest(out)?.specs ?? {}));
 const wanted = new Set(files.map((f) => f.path));
 let differ = 0;
 for (const f of files) {

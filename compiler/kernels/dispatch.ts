@@ -5,16 +5,30 @@
  */
 import type { KernelVariantIR } from '../ir/types.ts';
 import { KERNEL_BANNER_LINES, slashBanner } from './banner.ts';
-import { cudaOps } from './cuda/emit.ts';
-import { opPlans } from './plan.ts';
+import { type CudaOpInfo, cudaOps } from './cuda/emit.ts';
+import { type OpPlan, opPlans } from './plan.ts';
+import { cudaArchs } from './variant.ts';
 
 export const TABLE_VERSION = 1;
 
 export const wgslPath = (key: string) => `kernels/wgsl/${key}.wgsl`;
-export const cudaPath = (key: string) => `kernels/cuda/${key}_sm90.cu`;
+export const cudaPath = (key: string, sm: number) => `kernels/cuda/${key}_sm${sm}.cu`;
 
-export function tableData(variants: KernelVariantIR[]) {
-  const entries: Record<string, unknown> = {};
+/** The table as the compiler writes it; runtime/kernels/table.ts declares the same shape (a test checks). */
+export interface TableData {
+  tableVersion: number;
+  variants: Record<
+    string,
+    Omit<KernelVariantIR, 'targets' | 'sm'> & {
+      ops: Record<string, OpPlan>;
+      wgsl?: { file: string };
+      cuda?: { files: Record<string, string>; entryPoints: Record<string, CudaOpInfo> };
+    }
+  >;
+}
+
+export function tableData(variants: KernelVariantIR[]): TableData {
+  const entries: TableData['variants'] = {};
   for (const v of variants) {
     entries[v.key] = {
       key: v.key,
@@ -28,7 +42,7 @@ export function tableData(variants: KernelVariantIR[]) {
       dtype: v.dtype,
       ops: opPlans(v),
       ...(v.targets.includes('wgsl') ? { wgsl: { file: wgslPath(v.key) } } : {}),
-      ...(v.targets.includes('cuda') ? { cuda: { file: cudaPath(v.key), arch: 'sm_90', entryPoints: cudaOps(v) } } : {}),
+      ...(v.targets.includes('cuda') ? { cuda: { files: Object.fromEntries(cudaArchs(v).map((sm) => [String(sm), cudaPath(v.key, sm)])), entryPoints: cudaOps(v) } } : {}),
     };
   }
   return { tableVersion: TABLE_VERSION, variants: entries };

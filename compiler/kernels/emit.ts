@@ -5,7 +5,7 @@
 import type { KernelVariantIR } from '../ir/types.ts';
 import { emitCuda } from './cuda/emit.ts';
 import { cudaPath, emitDispatchTs, emitKernelsJson, wgslPath } from './dispatch.ts';
-import { normaliseVariants } from './variant.ts';
+import { cudaArchs, normaliseVariants } from './variant.ts';
 import { emitWgsl } from './wgsl/emit.ts';
 
 export interface KernelFile {
@@ -18,7 +18,7 @@ export function emitKernelFiles(variants: KernelVariantIR[]): KernelFile[] {
   const files: KernelFile[] = [];
   for (const v of vs) {
     if (v.targets.includes('wgsl')) files.push({ path: wgslPath(v.key), content: emitWgsl(v) });
-    if (v.targets.includes('cuda')) files.push({ path: cudaPath(v.key), content: emitCuda(v) });
+    if (v.targets.includes('cuda')) for (const sm of cudaArchs(v)) files.push({ path: cudaPath(v.key, sm), content: emitCuda(v, sm) });
   }
   files.push({ path: 'kernels/dispatch.ts', content: emitDispatchTs(vs) });
   files.push({ path: 'kernels/kernels.json', content: emitKernelsJson(vs) });

@@ -57,7 +57,14 @@ export function validateVariant(v: KernelVariantIR): void {
   }
   if (v.h % v.g !== 0) throw new KernelVariantError(`${where}: groups ${v.g} must divide heads ${v.h}`);
   if (v.targets.includes('wgsl') && v.dtype === 'bf16') throw new KernelVariantError(`${where}: WGSL has no bf16`);
-  if (v.targets.includes('cuda') && v.dtype === 'f16') throw new KernelVariantError(`${where}: the CUDA templates take f32 or bf16, not f16`);
+  for (const sm of v.sm ?? []) {
+    if (!Number.isInteger(sm) || sm < 75 || sm > 121) throw new KernelVariantError(`${where}: sm ${sm} is not a CUDA architecture nvcc 13 builds (75..121)`);
+  }
+}
+
+/** The CUDA architectures to emit a file for (compute capability × 10); sm_90 when the IR names none. */
+export function cudaArchs(v: KernelVariantIR): number[] {
+  return v.sm && v.sm.length ? [...new Set(v.sm)].sort((a, b) => a - b) : [90];
 }
 
 /** Merge duplicate keys (union of targets), validate, and sort by key: the emitters' canonical input order. */
@@ -66,7 +73,12 @@ export function normaliseVariants(variants: readonly KernelVariantIR[]): KernelV
   for (const v of variants) {
     const prev = byKey.get(v.key);
     const targets = [...new Set([...(prev?.targets ?? []), ...v.targets])].sort() as KernelTarget[];
-    const merged = { ...v, targets };
+    const merged: KernelVariantIR = { ...v, targets };
+    delete merged.sm;
+    if (targets.includes('cuda')) {
+      const archs = [...(prev?.targets.includes('cuda') ? cudaArchs(prev) : []), ...(v.targets.includes('cuda') ? cudaArchs(v) : [])];
+      merged.sm = [...new Set(archs)].sort((a, b) => a - b);
+    }
     validateVariant(merged);
     byKey.set(v.key, merged);
   }

@@ -54,13 +54,14 @@ export interface CudaLaunch {
 }
 
 export interface CudaOp {
-  /** extern "C" entry point. */
+  /** extern "C" entry point (the same in every architecture's file). */
   symbol: string;
   /** Its parameters in order (pointers are device pointers; `stream` last). */
   params: string[];
   /** extern "C" size_t fn(int batch, int seqLen) giving the workspace bytes, if the op needs one. */
   workspaceSymbol?: string;
-  launches: CudaLaunch[];
+  /** Kernel launches per architecture (compute capability × 10 as a string). */
+  launches: Record<string, CudaLaunch[]>;
 }
 
 export interface KernelEntry {
@@ -76,7 +77,8 @@ export interface KernelEntry {
   /** Target-independent op plans (WGSL runs them pass by pass; CUDA entry points take their inputs/outputs). */
   ops: Record<string, OpPlan>;
   wgsl?: { file: string };
-  cuda?: { file: string; arch: string; entryPoints: Record<string, CudaOp> };
+  /** One file per CUDA architecture (compute capability × 10 → path). */
+  cuda?: { files: Record<string, string>; entryPoints: Record<string, CudaOp> };
 }
 
 export interface KernelTable {

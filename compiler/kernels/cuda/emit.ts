@@ -1,5 +1,5 @@
 /**
- * One self-contained .cu file per variant (compiled alone: `nvcc -O3 -arch=sm_90 -c FILE`). Device code lives
+ * One self-contained .cu file per variant and CUDA architecture (compiled alone: `nvcc -O3 -arch=sm_XX -c FILE`). Device code lives
  * in an anonymous namespace; each op of the variant gets two extern "C" entry points:
  *   size_t mohawk_<key>_<op>_workspace(int batch, int seqLen)
  *   int    mohawk_<key>_<op>(int batch, int seqLen, <op inputs>, <op outputs>, void* workspace, cudaStream_t stream)
@@ -16,6 +16,7 @@ import { chunkStateCode, revChunkStateCode, revStatePassCode, statePassCode } fr
 import { matColsCode, matFinalCode, materializeCode, matRowsCode, stepCode } from '../wgsl/step-materialize-passes.ts';
 import { fastConfig, loadHelpers, tcChunkScan, tcChunkState, tcHelpers, vecStep } from './fast-kernels.ts';
 import { dtypeLookup, translatePass } from './translate.ts';
+import { cudaArchs } from '../variant.ts';
 
 export interface CudaLaunchInfo {
   kernel: string;
@@ -25,6 +26,14 @@ export interface CudaLaunchInfo {
 }
 
 export interface CudaOpInfo {
+  symbol: string;
+  params: string[];
+  workspaceSymbol?: string;
+  /** Per architecture (compute capability × 10 as a string). */
+  launches: Record<string, CudaLaunchInfo[]>;
+}
+
+interface CudaLauncherInfo {
   symbol: string;
   params: string[];
   workspaceSymbol?: string;
@@ -55,8 +64,8 @@ function wgslPassCode(v: KernelVariantIR, name: string): string {
 
 type Impl = { ns: string; block: number; smem: number; grid?: [GridAxis, GridAxis, GridAxis]; needsAttr: boolean };
 
-function passImpl(v: KernelVariantIR, pass: PassPlan): Impl {
-  const cfg = fastConfig(v);
+function passImpl(v: KernelVariantIR, sm: number, pass: PassPlan): Impl {
+  const cfg = fastConfig(v, sm);
   if (cfg.tcForward && pass.name === 'chunk_state') return { ns: 'pass_chunk_state_tc', block: 256, smem: cfg.stateSmem, needsAttr: true };
   if (cfg.tcForward && pass.name === 'chunk_scan') return { ns: 'pass_chunk_scan_tc', block: cfg.scanWarps * 32, smem: cfg.scanSmem, needsAttr: true };
   return { ns: `pass_${pass.name}`, block: pass.workgroupSize[0], smem: 0, needsAttr: false };
@@ -87,8 +96,8 @@ function isWhole(plan: OpPlan, outName: string): boolean {
 const cPtr = (dtype: string, isConst: boolean) => `${isConst ? 'const ' : ''}${dtype === 'f32' ? 'float' : 'void'}*`;
 const cBuf = (dtype: string) => (dtype === 'f32' ? 'float' : 'io_t');
 
-function launcher(v: KernelVariantIR, op: string, plan: OpPlan): { code: string; info: CudaOpInfo } {
-  const cfg = fastConfig(v);
+function launcher(v: KernelVariantIR, sm: number, op: string, plan: OpPlan): { code: string; info: CudaLauncherInfo } {
+  const cfg = fastConfig(v, sm);
   const sym = symbolOf(v, op);
   const params = [
     'int batch',
@@ -98,7 +107,7 @@ function launcher(v: KernelVariantIR, op: string, plan: OpPlan): { code: string;
     'void* workspace',
     'cudaStream_t stream',
   ];
-  const info: CudaOpInfo = { symbol: sym, params: params.map((p) => p.split(' ').pop()!), launches: [] };
+  const info: CudaLauncherInfo = { symbol: sym, params: params.map((p) => p.split(' ').pop()!), launches: [] };
   const lines: string[] = [];
   const chunks = `const long long chunks = ((long long)seqLen + Q - 1) / Q;`;
   const vecStepOp = v.kernel === 'ssd_step' && cfg.vecStep;
@@ -151,7 +160,7 @@ function launcher(v: KernelVariantIR, op: string, plan: OpPlan): { code: string;
       bufExpr.set(out.name, out.name);
     }
     for (const p of plan.passes) {
-      const impl = passImpl(v, p);
+      const impl = passImpl(v, sm, p);
       const grid = p.grid.map(gridExpr).join(', ');
       if (impl.needsAttr) {
         lines.push(`  {`);
@@ -188,6 +197,7 @@ function launcher(v: KernelVariantIR, op: string, plan: OpPlan): { code: string;
 
 function commonSection(v: KernelVariantIR): string {
   const bf16 = v.dtype === 'bf16';
+  const f16 = v.dtype === 'f16';
   const decay =
     v.decay === 'discrete'
       ? `// Discrete Mamba-2: log α = −softplus(a), input unscaled.
@@ -212,10 +222,16 @@ constexpr int HPG = ${v.h / v.g};
 constexpr int WG = 64;
 constexpr int R = ${r};
 constexpr int RQ = ${r * v.q};
-${bf16 ? 'typedef __nv_bfloat16 io_t;' : 'typedef float io_t;'}
+${bf16 ? 'typedef __nv_bfloat16 io_t;' : f16 ? 'typedef __half io_t;' : 'typedef float io_t;'}
 
 __device__ __forceinline__ float to_f(float v) { return v; }
-${bf16 ? '__device__ __forceinline__ float to_f(__nv_bfloat16 v) { return __bfloat162float(v); }\n__device__ __forceinline__ io_t from_f(float v) { return __float2bfloat16_rn(v); }' : '__device__ __forceinline__ io_t from_f(float v) { return v; }'}
+${
+  bf16
+    ? '__device__ __forceinline__ float to_f(__nv_bfloat16 v) { return __bfloat162float(v); }\n__device__ __forceinline__ io_t from_f(float v) { return __float2bfloat16_rn(v); }'
+    : f16
+      ? '__device__ __forceinline__ float to_f(__half v) { return __half2float(v); }\n__device__ __forceinline__ io_t from_f(float v) { return __float2half_rn(v); }'
+      : '__device__ __forceinline__ io_t from_f(float v) { return v; }'
+}
 
 // log(1 + e^z) without overflow on either side.
 __device__ __forceinline__ float mk_softplus(float z) { return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z))); }
@@ -241,39 +257,46 @@ __host__ __device__ constexpr size_t align_up(size_t b) { return (b + 255) & ~(s
 
 export function cudaOps(v: KernelVariantIR): Record<string, CudaOpInfo> {
   const out: Record<string, CudaOpInfo> = {};
-  for (const [op, plan] of Object.entries(opPlans(v))) out[op] = launcher(v, op, plan).info;
+  for (const [op, plan] of Object.entries(opPlans(v))) {
+    for (const sm of cudaArchs(v)) {
+      const info = launcher(v, sm, op, plan).info;
+      out[op] ??= { symbol: info.symbol, params: info.params, workspaceSymbol: info.workspaceSymbol, launches: {} };
+      out[op].launches[String(sm)] = info.launches;
+    }
+  }
   return out;
 }
 
-export function emitCuda(v: KernelVariantIR): string {
+export function emitCuda(v: KernelVariantIR, sm: number): string {
   const plans = opPlans(v);
-  const cfg = fastConfig(v);
+  const cfg = fastConfig(v, sm);
   const passes = new Map<string, { pass: PassPlan; plan: OpPlan }>();
   for (const plan of Object.values(plans)) for (const p of plan.passes) if (!passes.has(p.name)) passes.set(p.name, { pass: p, plan });
   const usesTc = cfg.tcForward && [...passes.keys()].some((n) => n === 'chunk_state' || n === 'chunk_scan');
   const device: string[] = [];
   const usesVec = v.kernel === 'ssd_step' && cfg.vecStep;
-  if (usesTc || usesVec) device.push(loadHelpers(v.dtype === 'bf16'));
-  if (usesTc) device.push(tcHelpers(v.dtype === 'bf16'));
+  if (usesTc || usesVec) device.push(loadHelpers(v.dtype));
+  if (usesTc) device.push(tcHelpers(v.dtype));
   for (const [name, { pass, plan }] of passes) {
-    const impl = passImpl(v, pass);
+    const impl = passImpl(v, sm, pass);
     if (impl.ns === 'pass_chunk_state_tc') device.push(tcChunkState(cfg));
     else if (impl.ns === 'pass_chunk_scan_tc') device.push(tcChunkScan(cfg));
     else if (name === 'step' && cfg.vecStep) device.push(vecStep());
     else device.push(translatePass(wgslPassCode(v, name), pass, dtypeLookup(plan.inputs, plan.passes), impl.ns));
   }
-  const launchers = Object.entries(plans).map(([op, plan]) => launcher(v, op, plan).code);
+  const launchers = Object.entries(plans).map(([op, plan]) => launcher(v, sm, op, plan).code);
   const head = [
     slashBanner().trimEnd(),
     '//',
-    `// ${v.key}: CUDA (sm_90) kernels and C entry points, one op per entry point (see the dispatch table).`,
+    `// ${v.key}: CUDA (sm_${sm}) kernels and C entry points, one op per entry point (see the dispatch table).`,
     `// d_state N=${v.n}, head_dim P=${v.p}, heads H=${v.h}, groups G=${v.g}, chunk Q=${v.q}, decay ${v.decay}, I/O ${v.dtype}.`,
     `// ${usesTc ? 'Forward chunk passes on tensor cores (3xTF32).' : v.kernel === 'ssd_step' && cfg.vecStep ? 'Vectorised streaming step.' : 'Passes translated from the WGSL templates.'}`,
-    '// Build: nvcc -O3 -arch=sm_90 -Xptxas -v -c FILE',
+    `// Build: nvcc -O3 -arch=sm_${sm} -Xptxas -v -c FILE`,
     '#include <cuda_runtime.h>',
     '#include <limits.h>',
     '#include <stddef.h>',
     ...(v.dtype === 'bf16' ? ['#include <cuda_bf16.h>'] : []),
+    ...(v.dtype === 'f16' ? ['#include <cuda_fp16.h>'] : []),
     ...(usesTc ? ['#include <mma.h>'] : []),
     '',
     '// Every variant gets the same helpers and constants; the ones it does not use are fine.',

@@ -27,24 +27,28 @@ export interface FastConfig {
 }
 
 const STATE_WARPS = 8;
-const MAX_SMEM = 227 * 1024;
-// Shared memory per block that lets two blocks share an SM (228 KB per SM, 1 KB reserved per block).
-const TWO_PER_SM = 113 * 1024;
 
-export function fastConfig(v: KernelVariantIR): FastConfig {
+/** Shared memory per SM and the largest block allocation, by architecture (CUDA programming guide). */
+const SMEM_PER_SM: Record<number, number> = { 80: 164, 86: 100, 87: 164, 89: 100, 90: 228, 100: 228, 120: 100 };
+
+export function fastConfig(v: KernelVariantIR, sm = 90): FastConfig {
+  const perSm = (SMEM_PER_SM[sm] ?? 100) * 1024;
+  const maxBlock = perSm - 1024;
+  const twoPerSm = Math.floor(perSm / 2) - 1024;
   const ldn = v.n + 4;
   const ldp = v.p + 4;
   const lds = Math.max(v.p + 4, 20);
   const nw = v.q / 16;
   const stagedSmem = 4 * (2 * v.q * ldn + v.q * ldp + v.p * ldn + nw * 16 * lds + 2 * v.q) + 8 * (v.q + nw);
   const directSmem = 4 * (v.q * ldn + v.q * ldp + nw * 16 * lds + 16 * ldn + 2 * v.q) + 8 * (v.q + nw);
-  const scanDirect = v.dtype === 'f32' && directSmem <= TWO_PER_SM;
+  const scanDirect = v.dtype === 'f32' && directSmem <= twoPerSm;
   const scanSmem = scanDirect ? directSmem : stagedSmem;
   const stateSmem = 4 * (v.q * (ldp + ldn) + v.q + 2) + 8 * STATE_WARPS;
-  const shapeOk = v.n % 16 === 0 && v.p % 16 === 0 && v.q % 16 === 0 && v.q <= 256;
+  // WMMA TF32 needs sm_80 or newer.
+  const shapeOk = sm >= 80 && v.n % 16 === 0 && v.p % 16 === 0 && v.q % 16 === 0 && v.q <= 256;
   const nv = v.n / 4;
   return {
-    tcForward: shapeOk && scanSmem <= MAX_SMEM && stateSmem <= MAX_SMEM,
+    tcForward: shapeOk && scanSmem <= maxBlock && stateSmem <= maxBlock,
     vecStep: v.n % 4 === 0 && nv <= 32 && 32 % nv === 0,
     scanWarps: nw,
     scanSmem,
@@ -54,15 +58,16 @@ export function fastConfig(v: KernelVariantIR): FastConfig {
 }
 
 /** Shared device helpers of the tensor-core kernels. */
-export function tcHelpers(bf16: boolean): string {
+export function tcHelpers(dtype: string): string {
+  const exact = dtype !== 'f32';
   return `using namespace nvcuda;
 typedef wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> FragARow;
 typedef wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major> FragACol;
 typedef wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> FragBRow;
 typedef wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> FragBCol;
 typedef wmma::fragment<wmma::accumulator, 16, 16, 8, float> FragC;
-// Operands from ${bf16 ? 'bf16 data are exact in TF32' : 'f32 data need a low part'}.
-constexpr bool IO_EXACT = ${bf16 ? 'true' : 'false'};
+// Operands from ${exact ? `${dtype} data are exact in TF32` : 'f32 data need a low part'}.
+constexpr bool IO_EXACT = ${exact ? 'true' : 'false'};
 
 template <class F>
 __device__ __forceinline__ void split_tf32(F& hi, F& lo) {
@@ -104,10 +109,19 @@ __device__ __forceinline__ double block_incl_scan(double v, double* wsum) {
 }
 
 /** 16-byte loads and stores of four values (bf16 data widened to f32). */
-export function loadHelpers(bf16: boolean): string {
+export function loadHelpers(dtype: string): string {
   return `__device__ __forceinline__ float4 load4(const float* p) { return *reinterpret_cast<const float4*>(p); }
 ${
-  bf16
+  dtype === 'f16'
+    ? `__device__ __forceinline__ float4 load4(const __half* p) {
+  const uint2 raw = *reinterpret_cast<const uint2*>(p);
+  const float2 a = __half22float2(*reinterpret_cast<const __half2*>(&raw.x));
+  const float2 b = __half22float2(*reinterpret_cast<const __half2*>(&raw.y));
+  return make_float4(a.x, a.y, b.x, b.y);
+}`
+    : ''
+}${
+  dtype === 'bf16'
     ? `__device__ __forceinline__ float4 load4(const __nv_bfloat16* p) {
   const uint2 raw = *reinterpret_cast<const uint2*>(p);
   const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.x));
