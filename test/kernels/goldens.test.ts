@@ -84,7 +84,7 @@ describe('generated kernels reproduce the phi-mamba reference', () => {
       for (let bi = 0; bi < b; bi++) o.set(f32(src.subarray((bi * t + ti) * w, (bi * t + ti + 1) * w)), bi * w);
       return o;
     };
-    let state = new Float32Array(b * h * p * n);
+    let state: Float32Array = new Float32Array(b * h * p * n);
     const y = new Float64Array(Y.length);
     const e = getVariant(KEYS[2]);
     for (let ti = 0; ti < t; ti++) {
