@@ -32,8 +32,8 @@ torch.backends.cudnn.allow_tf32 = False
 TABLE = json.load(open(args.table))["variants"]
 LIB = ctypes.CDLL(args.lib)
 RES = {"checks": [], "bench": {}, "errors": []}
-TOL = {"f32": 1e-5, "bf16": 1e-2}
-TDT = {"f32": torch.float32, "bf16": torch.bfloat16}
+TOL = {"f32": 1e-5, "bf16": 1e-2, "f16": 1e-2}
+TDT = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
 
 
 def log(*a):

@@ -16,7 +16,7 @@ fi
 # A library built here, used there only if building on the GPU machine fails.
 if [ "${PREBUILD:-1}" = 1 ]; then
   mkdir -p .gpu/prebuilt
-  for f in generated/kernels/cuda/*.cu; do nvcc -O3 -arch=sm_90 -Xcompiler -fPIC -c "$f" -o ".gpu/prebuilt/$(basename "$f" .cu).o"; done
+  for f in generated/kernels/cuda/*_sm90.cu; do nvcc -O3 -arch=sm_90 -Xcompiler -fPIC -c "$f" -o ".gpu/prebuilt/$(basename "$f" .cu).o"; done
   nvcc -shared -o .gpu/prebuilt/libmohawk_kernels.so .gpu/prebuilt/*.o && rm .gpu/prebuilt/*.o
 fi
 du -sh .gpu .vendor

@@ -16,7 +16,7 @@ t0=$(date +%s)
 build_one() { nvcc -O3 -arch=sm_90 -Xcompiler -fPIC -c "$1" -o "$B/$(basename "$1" .cu).o"; }
 export -f build_one
 export B
-ls generated/kernels/cuda/*.cu | timeout 200 xargs -P 16 -I{} bash -c 'build_one "$1"' _ {} > $OUT/build.log 2>&1
+ls generated/kernels/cuda/*_sm90.cu | timeout 200 xargs -P 16 -I{} bash -c 'build_one "$1"' _ {} > $OUT/build.log 2>&1
 nvcc -shared -o $B/libmohawk_kernels.so $B/*.o >> $OUT/build.log 2>&1 || {
   echo "library build failed here; using the one built on the CPU machine" | tee -a $OUT/build.log
   cp .gpu/prebuilt/libmohawk_kernels.so $B/; }
