@@ -1,5 +1,5 @@
 /**
- * Compiles generated .cu files with nvcc (sm_90) and reads ptxas's resource report (registers, shared memory,
+ * Compiles generated .cu files with nvcc (for the architecture in their name) and reads ptxas's resource report (registers, shared memory,
  * stack, spills) per kernel. Results are cached by content hash under .cache/kernels-nvcc/, so an unchanged
  * kernel is not recompiled; files compile in parallel.
  */
@@ -12,7 +12,13 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export const NVCC_FLAGS = ['-O3', '-arch=sm_90', '-Xptxas', '-v', '-c'];
+export const NVCC_FLAGS = ['-O3', '-Xptxas', '-v', '-c'];
+
+/** The architecture a generated file is for: `<key>_sm<NN>.cu` → sm_NN (sm_90 otherwise). */
+export function archOf(file: string): string {
+  const m = /_sm(\d+)\.cu$/.exec(file);
+  return `sm_${m ? m[1] : '90'}`;
+}
 
 export interface KernelResources {
   kernel: string;
@@ -77,7 +83,8 @@ export async function compileCuda(files: string[], cacheDir: string, parallel = 
     for (let i = next++; i < files.length; i = next++) {
       const file = files[i];
       const src = readFileSync(file);
-      const hash = createHash('sha256').update(version).update(NVCC_FLAGS.join(' ')).update(src).digest('hex').slice(0, 32);
+      const flags = [...NVCC_FLAGS, `-arch=${archOf(file)}`];
+      const hash = createHash('sha256').update(version).update(flags.join(' ')).update(src).digest('hex').slice(0, 32);
       const cached = join(cacheDir, `${hash}.json`);
       if (existsSync(cached)) {
         results[i] = { ...(JSON.parse(readFileSync(cached, 'utf8')) as CompileResult), file, cached: true };
@@ -87,7 +94,7 @@ export async function compileCuda(files: string[], cacheDir: string, parallel = 
       let log = '';
       let ok = true;
       try {
-        const r = await run('nvcc', [...NVCC_FLAGS, resolve(file), '-o', obj], { maxBuffer: 16 << 20 });
+        const r = await run('nvcc', [...flags, resolve(file), '-o', obj], { maxBuffer: 16 << 20 });
         log = r.stderr + r.stdout;
       } catch (e) {
         const err = e as { stderr?: string; stdout?: string; message: string };
