@@ -3,11 +3,13 @@
  * fixed state per SSM layer), and llama2.c run.c as a speed anchor. Prints markdown tables (the ones in
  * docs/results-decode.md) and, with --out, all points as JSON.
  *
- *   npx tsx bench/decode/main.ts [--max 4096] [--backend wasm] [--out FILE] [--llama2c GIT_DIR]
+ *   npx tsx bench/decode/main.ts [--max 4096] [--backend wasm] [--rounds 200] [--out FILE] [--llama2c GIT_DIR]
  *
- * Three kinds of process, each started fresh:
- *  1. timing: teacher, pure and hybrid in lockstep in ONE process (sweep.ts), so the ratios between them see
- *     the same machine load;
+ * Four kinds of process, each started fresh:
+ *  0. interleaved (interleaved.ts): decode states set up at every context, all (model, context) pairs stepped
+ *     in the same shuffled rounds — the growth ratios cost(L) / cost(64);
+ *  1. timing: teacher, pure and hybrid decoding from BOS in lockstep in ONE process (sweep.ts), so the ratios
+ *     between them see the same machine load;
  *  2. memory: one process per model (sweep.ts MODEL), for its own RSS;
  *  3. run.c: its forward() per position through runc-harness.c (runc.ts).
  * The load average (`uptime`) is recorded before and after each.
@@ -17,6 +19,7 @@ import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildRunc, DEFAULT_LLAMA2C, runcAchieved, runcSweep, type RuncPoint } from './runc.ts';
+import type { InterleavedPoint } from './interleaved.ts';
 import type { ModelName, SweepPoint } from './sweep.ts';
 
 const HERE = import.meta.dirname;
@@ -28,6 +31,15 @@ function flag(args: string[], k: string): string | undefined {
 }
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+function jsonLines<T>(script: string, args: string[]): T[] {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(HERE, script), ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${script} ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+}
 
 function sweepProcess(models: ModelName[], max: number, backend: string): SweepPoint[] {
   const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(HERE, 'sweep.ts'), models.join(','), '--max', String(max), '--backend', backend], {
@@ -58,6 +70,8 @@ async function main(): Promise<void> {
     return out;
   };
 
+  const rounds = flag(args, '--rounds') ?? '200';
+  const inter = timed('interleaved rounds', () => jsonLines<InterleavedPoint>('interleaved.ts', ['--max', String(max), '--rounds', rounds, '--backend', backend]));
   const lockstep = timed('lockstep timing (teacher, pure, hybrid)', () => sweepProcess(['teacher', 'pure', 'hybrid'], max, backend));
   const memory: SweepPoint[] = [];
   for (const m of ['teacher', 'pure', 'hybrid'] as ModelName[]) memory.push(...timed(`memory ${m}`, () => sweepProcess([m], max, backend)));
@@ -69,6 +83,17 @@ async function main(): Promise<void> {
   type Point = { model: string; context: number; msPerToken: number; stateBytes: number; rssMiB: number };
   const at = (pts: Point[], model: string, l: number): Point | undefined => pts.find((p) => p.model === model && p.context === l);
   const lines: string[] = [];
+  lines.push(`Growth with context (interleaved: states set up at each L, all pairs stepped in the same ${rounds} shuffled rounds; median ms per token, and / the same model at L=64):`, '');
+  lines.push('| context L | teacher ms | teacher ×L64 | pure ms | pure ×L64 | hybrid ms | hybrid ×L64 |');
+  lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const l of [...new Set(inter.map((p) => p.context))]) {
+    const c = (m: string) => {
+      const p = inter.find((q) => q.model === m && q.context === l)!;
+      return `${f(p.msPerToken)} | ${f(p.relative)}`;
+    };
+    lines.push(`| ${l} | ${c('teacher')} | ${c('pure')} | ${c('hybrid')} |`);
+  }
+  lines.push('');
   lines.push(`Timing (median ms per token over positions (L/2, L]; teacher, pure, hybrid in one process, ${backend}; run.c separately):`, '');
   lines.push('| context L | teacher ms | pure ms | hybrid ms | teacher / pure | hybrid / pure | run.c ms | teacher / run.c |');
   lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -100,7 +125,7 @@ async function main(): Promise<void> {
   for (const x of log) lines.push(`- ${x.what}: ${x.loadBefore} → ${x.loadAfter} (${x.seconds.toFixed(0)} s)`);
   process.stdout.write(lines.join('\n') + '\n');
   const out = flag(args, '--out');
-  if (out) writeFileSync(out, JSON.stringify({ max, backend, lockstep, memory, runc, runcAchievedAt512: achieved, runcCommit: b.commit, log }, null, 2) + '\n');
+  if (out) writeFileSync(out, JSON.stringify({ max, backend, interleaved: inter, lockstep, memory, runc, runcAchievedAt512: achieved, runcCommit: b.commit, log }, null, 2) + '\n');
 }
 
 await main();
