@@ -17,7 +17,7 @@ import type { StageIR } from '../../compiler/ir/types.ts';
 import type { HostTensor } from '../io/types.ts';
 import { FileFormatError } from '../io/types.ts';
 import { tf } from '../tensor/backend.ts';
-import { GradientAccumulator } from '../train/accumulate.ts';
+import { GradientAccumulator, type AccumulatedStep } from '../train/accumulate.ts';
 import { AdamW, type AdamWConfig } from '../train/adamw.ts';
 import { clipToNorm, gradNorms } from '../train/clip.ts';
 import { assignFromHost, mapToHost, sameShape } from '../train/host-tensors.ts';
@@ -81,6 +81,13 @@ export interface StageSetup<B> {
    * so a micro-batch needs the memory of one term at a time. Used instead of `loss` when present.
    */
   lossParts?: (batch: B) => (() => tf.Scalar)[];
+  /**
+   * Optional: the whole step's forward and backward passes at once, given its micro-batches in data order —
+   * the gradient of the mean micro-batch loss, as GradientAccumulator.finish() returns it. Used instead of
+   * `loss`/`lossParts` when present; runtime/parallel spreads the micro-batches over worker threads this way.
+   * Everything after it (norms, NaN guard, clip, AdamW, metrics, checkpoints) is the same.
+   */
+  accumulate?: (batches: B[]) => Promise<AccumulatedStep>;
   data: DataSource<B>;
   /** Frees what setup() allocated; called when the stage ends or fails. */
   dispose?(): void;
@@ -289,13 +296,24 @@ async function trainLocked(run: RunDir, opts: RunOptions, hash: string): Promise
         while (step < totalSteps) {
           const t0 = performance.now();
           const lr = lrAt(plan.schedule, plan.lr, step, totalSteps);
-          for (let j = 0; j < accumulation; j++) {
-            const batch = await setup.data.next();
-            if (setup.lossParts) acc.addParts(setup.lossParts(batch));
-            else acc.add(() => setup.loss(batch));
-            setup.data.release?.(batch);
+          let result: AccumulatedStep;
+          if (setup.accumulate) {
+            const batches: unknown[] = [];
+            for (let j = 0; j < accumulation; j++) batches.push(await setup.data.next());
+            try {
+              result = await setup.accumulate(batches);
+            } finally {
+              for (const batch of batches) setup.data.release?.(batch);
+            }
+          } else {
+            for (let j = 0; j < accumulation; j++) {
+              const batch = await setup.data.next();
+              if (setup.lossParts) acc.addParts(setup.lossParts(batch));
+              else acc.add(() => setup.loss(batch));
+              setup.data.release?.(batch);
+            }
+            result = acc.finish();
           }
-          const result = acc.finish();
           try {
             const norms = await gradNorms(result.grads, result.loss);
             loss = norms.loss;

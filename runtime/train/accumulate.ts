@@ -13,6 +13,17 @@ export interface AccumulatedStep {
   microBatches: number;
 }
 
+/**
+ * A sum over `n` micro-batches → their mean (the input is disposed when replaced). Every path that finishes
+ * an accumulated step scales through here, so in-process and worker-thread steps use the same op.
+ */
+export function scaleToMean<T extends tf.Tensor>(sum: T, n: number): T {
+  if (n === 1) return sum;
+  const s = sum.mul(1 / n) as T;
+  sum.dispose();
+  return s;
+}
+
 export class GradientAccumulator {
   private readonly byVariable = new Map<string, string>();
   private readonly sums = new Map<string, tf.Tensor>();
@@ -69,16 +80,16 @@ export class GradientAccumulator {
     }
   }
 
-  /** The accumulated step (caller owns the tensors); the accumulator is empty again afterwards. */
-  finish(): AccumulatedStep {
+  /**
+   * The accumulated step (caller owns the tensors); the accumulator is empty again afterwards. With
+   * `{ mean: false }` the gradients and loss are the plain sums in arrival order (a worker thread's share of a
+   * step, which runtime/parallel adds to the other shares before scaling once).
+   */
+  finish(opts: { mean?: boolean } = {}): AccumulatedStep {
     if (this.count === 0 || !this.lossSum) throw new Error('gradient accumulator: finish() before any add()');
     const n = this.count;
-    const scale = (t: tf.Tensor) => {
-      if (n === 1) return t;
-      const s = t.mul(1 / n);
-      t.dispose();
-      return s;
-    };
+    const mean = opts.mean ?? true;
+    const scale = (t: tf.Tensor) => (mean ? scaleToMean(t, n) : t);
     const grads = new Map<string, tf.Tensor>();
     // Parameter order, not arrival order, so every consumer iterates the same way.
     for (const name of this.params.keys()) {
