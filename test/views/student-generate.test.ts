@@ -53,7 +53,7 @@ describe('greedy recurrent decoding = chunked forward on the growing sequence', 
           const row = stepLogits.get(pos)!;
           for (let i = 0; i < 512; i++) worst = Math.max(worst, Math.abs(row[i] - last[i]));
         }
-        expect(worst).toBeLessThan(2e-3);
+        expect(worst).toBeLessThan(2e-4); // measured 5.5e-5 on logits up to ~18
       } finally {
         model.dispose();
       }
