@@ -102,7 +102,7 @@ describe('example specs', () => {
     expect(ir.student.layers.map((l) => [l.kind, l.frozen])).toEqual([['ssm', false], ['ssm', false], ['attention', false], ['ssm', false], ['ssm', false]]);
     expect(ir.student.layers[2].mixer).toBeUndefined();
     expect(ir.stages.map((s) => s.layers)).toEqual([[0, 1, 3, 4], [0, 1, 3, 4], [0, 1, 2, 3, 4]]);
-    expect(ir.stages.map((s) => s.tokens)).toEqual([1e6, 2e6, 8e6]);
+    expect(ir.stages.map((s) => s.tokens)).toEqual([250e3, 500e3, 2e6]);
   });
 
   it('ci-tiny: 8 × 64-token batches, 8K/16K/64K tokens, 200 evaluation paragraphs', () => {
