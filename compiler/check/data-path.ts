@@ -5,7 +5,7 @@
  * runtime agree on every file.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { dataDirCandidates } from '../../runtime/io/data-dir.ts';
 
 export function isSpecRelative(p: string): boolean {
@@ -28,4 +28,13 @@ export function resolveSpecPath(p: string, specDir: string, dataDir?: string): R
   const tried = dataDirCandidates({ data: dataDir }).map((d) => join(d.dir, p));
   const hit = tried.find((t) => existsSync(t));
   return { path: hit ?? tried[0], exists: hit !== undefined, tried };
+}
+
+/**
+ * How a looked-up path appears in a diagnostic: relative to the working directory when it is near it
+ * (`../shared/data/...`), absolute otherwise. Keeps messages short and the same on every checkout.
+ */
+export function displayPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel === '' || isAbsolute(rel) || rel.startsWith(`..${sep}..${sep}`) ? p : rel;
 }

@@ -7,7 +7,7 @@ import type { Block, Entry } from '../../grammar/ast.ts';
 import type { DataSourceIR } from '../ir/types.ts';
 import { suggest } from '../util/suggest.ts';
 import type { Ctx } from './context.ts';
-import { resolveSpecPath } from './data-path.ts';
+import { displayPath, resolveSpecPath } from './data-path.ts';
 import { EDITION_0_1 } from './defaults.ts';
 import { argNumber, readCall, readName, readNumber, readString, type CallSig } from './values.ts';
 
@@ -80,7 +80,7 @@ function checkDataBlock(ctx: Ctx, block: Block, name: string): DataSource {
     if (path === undefined || seed === undefined) return out;
     const r = resolveSpecPath(path, ctx.opts.specDir, ctx.opts.dataDir);
     if (!r.exists) {
-      ctx.error('MHK0901', pathArg.value.span, `data file \`${path}\` not found`, { label: 'no such file', notes: [`looked in: ${r.tried.join(', ')}`], help: 'paths are relative to the data directory (--data, $MOHAWK_DATA, ../shared/data); `./` paths are relative to the spec' });
+      ctx.error('MHK0901', pathArg.value.span, `data file \`${path}\` not found`, { label: 'no such file', notes: [`looked in: ${r.tried.map(displayPath).join(', ')}`], help: 'paths are relative to the data directory (--data, $MOHAWK_DATA, ../shared/data); `./` paths are relative to the spec' });
       return out;
     }
     out.ir = { name, kind, path, protocol: protocol ?? 'lines', seed };

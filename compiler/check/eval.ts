@@ -2,7 +2,7 @@
 import type { Block } from '../../grammar/ast.ts';
 import type { EvalIR } from '../ir/types.ts';
 import type { Ctx } from './context.ts';
-import { resolveSpecPath } from './data-path.ts';
+import { displayPath, resolveSpecPath } from './data-path.ts';
 import { EDITION_0_1 } from './defaults.ts';
 import { readName, readNumber, readString } from './values.ts';
 
@@ -20,7 +20,7 @@ export function checkEval(ctx: Ctx, block: Block | undefined): EvalIR | undefine
     else {
       const r = resolveSpecPath(path, ctx.opts.specDir, ctx.opts.dataDir);
       if (!r.exists) {
-        ctx.error('MHK0901', dataE.value.span, `evaluation file \`${path}\` not found`, { label: 'no such file', notes: [`looked in: ${r.tried.join(', ')}`] });
+        ctx.error('MHK0901', dataE.value.span, `evaluation file \`${path}\` not found`, { label: 'no such file', notes: [`looked in: ${r.tried.map(displayPath).join(', ')}`] });
         ok = false;
       }
       out.data = path;

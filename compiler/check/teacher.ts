@@ -9,7 +9,7 @@ import { readHfConfig } from '../../runtime/io/hf-config.ts';
 import type { TransformerConfig } from '../../runtime/io/types.ts';
 import type { CheckpointFormat, TeacherFamily, TeacherIR } from '../ir/types.ts';
 import type { Ctx } from './context.ts';
-import { resolveSpecPath } from './data-path.ts';
+import { displayPath, resolveSpecPath } from './data-path.ts';
 import { readName, readNumber, readString } from './values.ts';
 
 export type TeacherShape = Pick<TransformerConfig, 'family' | 'dModel' | 'layers' | 'heads' | 'kvHeads' | 'headDim' | 'vocab' | 'maxSeqLen' | 'ffnHidden'>;
@@ -106,7 +106,7 @@ export function checkTeacher(ctx: Ctx, block: Block): TeacherFacts {
       facts.tokenizer = tok;
       const r = resolveSpecPath(tok, ctx.opts.specDir, ctx.opts.dataDir);
       if (!r.exists)
-        ctx.error('MHK0901', tokEntry.value.span, `tokenizer \`${tok}\` not found`, { label: 'no such file', notes: [`looked in: ${r.tried.join(', ')}`], help: 'paths are relative to the data directory (--data, $MOHAWK_DATA); `npx mohawkc data download` fetches the stories260K files' });
+        ctx.error('MHK0901', tokEntry.value.span, `tokenizer \`${tok}\` not found`, { label: 'no such file', notes: [`looked in: ${r.tried.map(displayPath).join(', ')}`], help: 'paths are relative to the data directory (--data, $MOHAWK_DATA); `npx mohawkc data download` fetches the stories260K files' });
     }
   } else if (facts.format === 'llama2c') {
     ctx.error('MHK0112', block.header, `teacher \`${name}\` needs a \`tokenizer\`: llama2.c checkpoints do not contain one`, { help: 'e.g. `tokenizer = "stories260K/tok512.bin"`' });
@@ -130,7 +130,7 @@ function readCheckpointHeader(
   if (!r.exists) {
     ctx.error('MHK0901', span, `teacher checkpoint \`${ck}\` not found`, {
       label: 'no such file or folder',
-      notes: [`looked in: ${r.tried.join(', ')}`],
+      notes: [`looked in: ${r.tried.map(displayPath).join(', ')}`],
       help: 'paths are relative to the data directory (--data, $MOHAWK_DATA, ../shared/data); `./` paths are relative to the spec. `npx mohawkc data download` fetches stories260K',
     });
     facts.format = declaredFormat;
