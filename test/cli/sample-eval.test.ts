@@ -53,8 +53,8 @@ describe('mohawkc sample SPEC --model teacher', () => {
     expect(golden.startsWith(text.slice(0, -1))).toBe(true);
     expect(text.length).toBeGreaterThan(100);
   });
-  it('refuses students until run directories exist', () => {
-    const r = mohawkc('sample', 'specs/stories260k-llamba.mohawk', '--model', 'student');
+  it('a student without a trained run directory is a clear usage error', () => {
+    const r = mohawkc('sample', 'specs/stories260k-llamba.mohawk', '--model', 'student', '--run', '/nonexistent/mohawk-run');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: students are not available/);
   });
