@@ -16,9 +16,17 @@ import { GATED_NORM_EPS, type MixerDims, mixerParamSpecs, tfjsChunk } from './la
 import { ssdChunked, repeatGroups } from './ssd-chunked.ts';
 import { MixerShapeError, type SsdInputs } from './ssd-inputs.ts';
 import { addDiagonal, applyMixingMatrix, ssdMatrix } from './ssd-matrix.ts';
+import { scanAvailable, ssdScan } from './ssd-scan.ts';
 import { ssdRecurrent, ssdStep } from './ssd-step.ts';
+import { materializeKernel, ssdKernelForward, webGpuKernelsFor } from '../kernels/tfjs-webgpu.ts';
 
-export type MixerForm = 'chunked' | 'matrix' | 'recurrent';
+/**
+ * 'scan' (the fused CPU recurrence, ssd-scan.ts) runs on wasm/cpu only; 'kernel' runs the generated WGSL
+ * ssd_fwd/ssd_bwd variant of this mixer's shape (runtime/kernels) on webgpu. The default is the fastest form
+ * the active backend has: scan on wasm/cpu, the generated kernel on webgpu when the variant exists and no
+ * resets are given (the kernels do not take them), else chunked.
+ */
+export type MixerForm = 'chunked' | 'matrix' | 'recurrent' | 'scan' | 'kernel';
 
 /** Decode state: conv inputs [b, conv_dim, K] (oldest first) and SSM state [b, H, P, N], float32. */
 export interface MixerCache {
@@ -30,7 +38,7 @@ export interface MixerCache {
 export type MixerParams = Record<string, tf.Tensor>;
 
 export interface MixerForwardOptions {
-  /** Default 'chunked' (training and prefill); 'matrix' materialises T×T per head; 'recurrent' steps. */
+  /** Default: see MixerForm. 'matrix' materialises T×T per head; 'recurrent' steps token by token. */
   form?: MixerForm;
   /** [b, T] 0/1: token starts a new packed sequence (neither conv nor state crosses it). */
   resets?: tf.Tensor;
@@ -65,15 +73,20 @@ export class Mixer {
 
   /** u [b, T, d_model] → [b, T, d_model]. */
   forward(u: tf.Tensor, opts: MixerForwardOptions = {}): { out: tf.Tensor; cache?: MixerCache } {
-    const form = opts.form ?? 'chunked';
+    const form = opts.form ?? this.defaultForm(!!opts.resets);
     if (form === 'matrix' && opts.cache) throw new MixerShapeError('mixer: the matrix form takes no initial cache (use chunked or recurrent)');
     this.checkInput(u, 3);
+    if (form === 'kernel') return this.kernelForward(u, opts);
     return tf.tidy(() => {
       const [b, t] = u.shape as number[];
       const s = this.streams(u, opts.resets, opts.cache);
       let y: tf.Tensor;
       let finalState: tf.Tensor | undefined;
-      if (form === 'chunked') {
+      if (form === 'scan') {
+        const r = ssdScan(s.core, { initialState: opts.cache?.ssm });
+        y = r.y;
+        finalState = r.finalState;
+      } else if (form === 'chunked') {
         const r = ssdChunked(s.core, { chunk: opts.chunk ?? tfjsChunk(this.dims), initialState: opts.cache?.ssm });
         y = r.y;
         finalState = r.finalState;
@@ -97,6 +110,15 @@ export class Mixer {
    */
   materialize(u: tf.Tensor, opts: { resets?: tf.Tensor } = {}): tf.Tensor {
     this.checkInput(u, 3);
+    const k = opts.resets ? undefined : this.kernels();
+    if (k?.materialize) {
+      const entry = k.materialize;
+      return tf.tidy(() => {
+        const [b, t] = u.shape as number[];
+        const s = this.kernelStreams(u, b, t);
+        return materializeKernel(entry, { dec: s.dec, B: s.B, C: s.C, D: this.params.D, dtBias: this.params.dt_bias, aLog: this.params.A_log });
+      });
+    }
     return tf.tidy(() => {
       const s = this.streams(u, opts.resets);
       let m = ssdMatrix(s.core);
@@ -129,6 +151,50 @@ export class Mixer {
   emptyCache(b: number): MixerCache {
     const d = this.dims;
     return { conv: tf.zeros([b, d.convDim, d.k]), ssm: tf.zeros([b, d.h, d.p, d.n]) };
+  }
+
+  private defaultForm(resets: boolean): MixerForm {
+    if (scanAvailable()) return 'scan';
+    if (!resets && this.kernels()) return 'kernel';
+    return 'chunked';
+  }
+
+  /** The generated WGSL variants of this mixer's shape when the webgpu backend is active. */
+  private kernels(): ReturnType<typeof webGpuKernelsFor> {
+    const d = this.dims;
+    return webGpuKernelsFor({ decay: d.kind === 'discrete_mamba2' ? 'discrete' : 'continuous', n: d.n, p: d.p, h: d.h, g: d.g, q: d.q });
+  }
+
+  /**
+   * Conv'd x [b,T,H,P] (unscaled), the raw decay input [b,T,H] and B, C [b,T,G,N], kv blocks repeated: what
+   * the generated kernels take (they fuse the decay, Δ scaling and the D skip themselves).
+   */
+  private kernelStreams(u: tf.Tensor, b: number, t: number, cache?: MixerCache): { x: tf.Tensor; dec: tf.Tensor; B: tf.Tensor; C: tf.Tensor; z: tf.Tensor; xbcRaw: tf.Tensor } {
+    const d = this.dims;
+    const { xbc, z, last } = this.project(u, b, t);
+    const xbcRaw = xbc.reshape([b, t, d.convDim]);
+    const history = cache && d.k > 1 ? cache.conv.slice([0, 0, 1], [b, d.convDim, d.k - 1]).transpose([0, 2, 1]) : undefined;
+    const conv = this.activate(causalConv(xbcRaw, this.params['conv1d.weight'], this.params['conv1d.bias'], { history }));
+    const [xs, bs, cs] = tf.split(conv, [d.xHeads * d.p, d.bGroups * d.n, d.g * d.n], 2);
+    const x = repeatGroups(xs.reshape([b * t, d.xHeads, d.p]), d.h / d.xHeads).reshape([b, t, d.h, d.p]);
+    const B = repeatGroups(bs.reshape([b * t, d.bGroups, d.n]), d.g / d.bGroups).reshape([b, t, d.g, d.n]);
+    return { x, dec: last.reshape([b, t, d.h]), B, C: cs.reshape([b, t, d.g, d.n]), z, xbcRaw };
+  }
+
+  /** Forward through the generated ssd_fwd/ssd_bwd kernels (webgpu); the kernel adds D·x itself. */
+  private kernelForward(u: tf.Tensor, opts: MixerForwardOptions): { out: tf.Tensor; cache?: MixerCache } {
+    const k = this.kernels();
+    if (!k) throw new MixerShapeError(`mixer: no generated kernel for this shape on backend ${tf.getBackend()} (form 'kernel')`);
+    if (opts.resets) throw new MixerShapeError("mixer: the generated kernels take no resets (use form 'chunked')");
+    return tf.tidy(() => {
+      const d = this.dims;
+      const [b, t] = u.shape as number[];
+      const s = this.kernelStreams(u, b, t, opts.cache);
+      const r = ssdKernelForward(k.fwd, k.bwd, { x: s.x, dec: s.dec, B: s.B, C: s.C, D: this.params.D, dtBias: this.params.dt_bias, aLog: this.params.A_log, initialState: opts.cache?.ssm });
+      const out = this.gateAndProject(r.y.reshape([b * t, d.dInner]), s.z, b * t).reshape([b, t, d.dModel]);
+      if (!opts.returnCache) return { out };
+      return { out, cache: { conv: convStateAfter(s.xbcRaw, d.k, opts.cache?.conv), ssm: r.finalState } };
+    });
   }
 
   private checkInput(u: tf.Tensor, rank: number): void {
@@ -183,6 +249,12 @@ export class Mixer {
   private tail(y: tf.Tensor, x: tf.Tensor, z: tf.Tensor, rows: number): tf.Tensor {
     const d = this.dims;
     const yd = y.add(x.mul(this.params.D.reshape([1, 1, d.h, 1]))).reshape([rows, d.dInner]);
+    return this.gateAndProject(yd, z, rows);
+  }
+
+  /** y (D skip included) [rows, d_inner] → the kind's gate/norm → out_proj. */
+  private gateAndProject(yd: tf.Tensor, z: tf.Tensor, rows: number): tf.Tensor {
+    const d = this.dims;
     let gated: tf.Tensor;
     if (d.kind === 'discrete_mamba2') {
       const zb = d.bias ? z : z.add(this.params.z_bias);

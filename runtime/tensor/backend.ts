@@ -40,8 +40,10 @@ export async function useBackend(name: BackendName = 'wasm'): Promise<BackendNam
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
-      // The stock wasm Slice copies its whole input per call (docs/runtime.md); every wasm user gets ours.
+      // The stock wasm Slice copies its whole input per call (docs/runtime.md); every wasm user gets ours, and
+      // the SplitV / transposed-MatMul replacements of wasm-kernels.ts (docs/performance.md).
       (await import('./wasm-slice.ts')).useFastWasmSlice();
+      (await import('./wasm-kernels.ts')).useFastWasmKernels();
       break;
     case 'webgpu':
       await registerWebGpu();
