@@ -11,6 +11,7 @@ import { compileForBuild, planBuild, programDir, projectRoot } from '../../compi
 import { programName } from '../../compiler/emit/program.ts';
 import { applyTree, describeDifferences } from '../../compiler/emit/tree.ts';
 import type { ProgramOptions, ProgramResult } from '../../runtime/program/run-program.ts';
+import { parseWorkers, type WorkersOption } from '../../runtime/parallel/workers.ts';
 import { TrainingDivergedError } from '../../runtime/run/errors.ts';
 import { createProgress } from '../../runtime/run/progress.ts';
 import { EXIT_OK, EXIT_SPEC, UsageError, UserFacingError } from '../errors.ts';
@@ -31,6 +32,8 @@ first when stale), writing checkpoints and metrics.jsonl to the run directory, t
   --out DIR           generated tree (default generated)
   --eval-max N        evaluate on the first N sequences only (default: the spec's eval.max_sequences)
   --no-eval           skip the final evaluation
+  --workers N|auto    worker threads for the steps and the evaluation (default auto: one per core on
+                      wasm/cpu; 0 or 1 runs in one thread; env MOHAWK_WORKERS)
 ${COMMON_USAGE}
 
 Exit codes: 0 done, 1 spec errors, 2 usage or bad input, 3 training diverged (loss or gradient not finite).`;
@@ -43,6 +46,7 @@ const FLAGS = {
   out: { type: 'string' },
   'eval-max': { type: 'string' },
   'no-eval': { type: 'boolean' },
+  workers: { type: 'string' },
 } as const;
 
 export const verb: Verb = {
@@ -58,6 +62,14 @@ export const verb: Verb = {
     const backend = backendFlag(v, USAGE);
     const evalMax = numberFlag(v, 'eval-max', USAGE, { integer: true, min: 1 });
     const stages = typeof v.stages === 'string' ? v.stages.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    let workers: WorkersOption | undefined;
+    if (typeof v.workers === 'string') {
+      try {
+        workers = parseWorkers(v.workers);
+      } catch (e) {
+        throw new UsageError(`--workers: ${(e as Error).message}`, USAGE);
+      }
+    }
     const out = (v.out as string | undefined) ?? 'generated';
     const root = projectRoot(out);
     const dataDir = v.data as string | undefined;
@@ -102,6 +114,7 @@ export const verb: Verb = {
         progress,
         evalMaxSequences: evalMax,
         skipEval: !!v['no-eval'],
+        workers,
         log: say,
       });
     } catch (e) {

@@ -16,7 +16,8 @@ import type { Batch } from '../data/batches.ts';
 import { tf, type BackendName } from '../tensor/backend.ts';
 import { scaleToMean, type AccumulatedStep } from '../train/accumulate.ts';
 import type { ContextOptions, ProgramData } from './program-context.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import type { EvalResult } from '../eval/index.ts';
+import type { EvalTask, FromWorker, ToWorker } from './protocol.ts';
 import { layoutOf, regionView, sharedRegions, type SharedLayout } from './shared-tensors.ts';
 
 export interface PoolOptions {
@@ -140,6 +141,31 @@ export class WorkerPool {
     const result = this.reduce(st, active, done, a);
     this.lastStep = { workerCpuMs: done.map((d) => d.cpuMs), wallMs: performance.now() - t0 };
     return result;
+  }
+
+  /**
+   * Held-out NLL over `spec`'s sequences, split into contiguous shares over the workers (the student with the
+   * main thread's current parameters). Shares' sums are merged in worker order, in float64.
+   */
+  async evaluate(which: 'student' | 'teacher', spec: EvalTask, sequences: number): Promise<EvalResult> {
+    if (which === 'student') await this.publishParams();
+    const version = Atomics.load(this.version, 0);
+    const n = this.size;
+    const shares = this.workers.map((_, w) => [Math.floor((w * sequences) / n), Math.floor(((w + 1) * sequences) / n)] as [number, number]);
+    const active = shares.map((s, w) => (s[1] > s[0] ? w : -1)).filter((w) => w >= 0);
+    const done = (await Promise.all(
+      active.map((w) => this.request(w, { type: 'eval', which, spec, share: shares[w], version }, 'eval-done')),
+    )) as Extract<FromWorker, { type: 'eval-done' }>[];
+    let sum = 0;
+    let predicted = 0;
+    let tokens = 0;
+    for (const { result: r } of done) {
+      sum += r.predicted > 0 ? r.meanNll * r.predicted : 0;
+      predicted += r.predicted;
+      tokens += r.tokens;
+    }
+    const meanNll = predicted > 0 ? sum / predicted : NaN;
+    return { meanNll, perplexity: Math.exp(meanNll), tokens, predicted, sequences };
   }
 
   endStage(): void {

@@ -5,6 +5,7 @@
  */
 import type { StageIR } from '../../compiler/ir/types.ts';
 import type { Batch } from '../data/batches.ts';
+import type { EvalResult } from '../eval/index.ts';
 import type { BackendName } from '../tensor/backend.ts';
 import type { ContextOptions, ProgramData } from './program-context.ts';
 import type { SharedLayout } from './shared-tensors.ts';
@@ -29,6 +30,14 @@ export type ToWorker =
       region: number;
     }
   | { type: 'step'; batches: Batch[]; version: number }
+  | {
+      type: 'eval';
+      which: 'student' | 'teacher';
+      spec: EvalTask;
+      /** Contiguous share [start, end) of the evaluation's sequences. */
+      share: [number, number];
+      version: number;
+    }
   | { type: 'end-stage' }
   | { type: 'close' };
 
@@ -42,4 +51,13 @@ export type FromWorker =
       microBatches: number;
       cpuMs: number;
     }
+  | { type: 'eval-done'; result: EvalResult }
   | { type: 'error'; name: string; message: string; stack?: string };
+
+/** runtime/program/evaluate.ts's EvalSpec without the tokenizer (each thread has its own). */
+export interface EvalTask {
+  file: string;
+  protocol: 'paragraphs' | 'windows';
+  maxSequences?: number;
+  cacheDir?: string | false;
+}

@@ -7,6 +7,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { Batch } from '../data/batches.ts';
+import { evaluateSequences } from '../eval/index.ts';
+import { evalSequences } from '../program/evaluate.ts';
 import { registerFastMatMulGradient } from '../program/fast-matmul-grad.ts';
 import type { StageSetup } from '../run/loop.ts';
 import type { TeacherBatch } from '../stages/context.ts';
@@ -128,6 +130,17 @@ async function step(m: Extract<ToWorker, { type: 'step' }>): Promise<void> {
   send({ type: 'step-done', present, microBatches: r.microBatches, cpuMs: cpuMs() - c0 });
 }
 
+/** NLL of this worker's share of an evaluation, with the main thread's current parameters. */
+async function evaluate(m: Extract<ToWorker, { type: 'eval' }>): Promise<void> {
+  const c = pc!;
+  if (m.which === 'student') syncParams(m.version);
+  const model = m.which === 'student' ? c.built.model : c.teacher;
+  const seqs = evalSequences({ ...m.spec, tokenizer: c.tokenizer }, model.config.maxSeqLen).slice(m.share[0], m.share[1]);
+  // evaluateSequences reads only config and forward(ids).logits, which a StudentLM has as well.
+  const result = await evaluateSequences(model as typeof c.teacher, seqs);
+  send({ type: 'eval-done', result });
+}
+
 function endStage(): void {
   if (!active) return;
   active.acc.dispose();
@@ -150,6 +163,9 @@ port.on('message', (m: ToWorker) => {
           break;
         case 'step':
           await step(m);
+          break;
+        case 'eval':
+          await evaluate(m);
           break;
         case 'end-stage':
           endStage();

@@ -26,8 +26,12 @@ import { buildStudent } from '../student/build.ts';
 import { exportStudent } from '../student/export.ts';
 import { useBackend, type BackendName } from '../tensor/backend.ts';
 import { Rng } from '../train/rng.ts';
-import { evaluateModel, type ModelEval } from './evaluate.ts';
+import { evalSequences, evaluateModel, type EvalSpec, type ModelEval } from './evaluate.ts';
 import { registerFastMatMulGradient } from './fast-matmul-grad.ts';
+import { parallelStage } from '../parallel/data-parallel.ts';
+import { WorkerPool } from '../parallel/pool.ts';
+import { resolveWorkers, type WorkersOption } from '../parallel/workers.ts';
+import { stageSteps } from '../run/loop.ts';
 import { resolveProgramPath } from './paths.ts';
 import { stageStudent } from './student-adapter.ts';
 import type { Program } from './types.ts';
@@ -55,6 +59,11 @@ export interface ProgramOptions {
   log?: (line: string) => void;
   /** Crash injection inside checkpoint writes (tests). */
   onCheckpointStep?: WriteOptions['onStep'];
+  /**
+   * Worker threads for data-parallel steps and the final evaluation (runtime/parallel): a count, or 'auto'
+   * (default; MOHAWK_WORKERS overrides) = one per core on wasm/cpu. 0 or 1: everything in this thread.
+   */
+  workers?: WorkersOption;
 }
 
 export interface ProgramResult {
@@ -63,6 +72,8 @@ export interface ProgramResult {
   backend: BackendName;
   resumedFrom: string | null;
   stages: (StageSummary & { kind: StageIR['kind'] })[];
+  /** Worker threads the steps ran on (0: in-process). */
+  workers: number;
   studentDir: string;
   eval?: { student: ModelEval; teacher?: ModelEval; ratio?: number; data: string; sequences: number };
   seconds: number;
@@ -109,13 +120,26 @@ export async function runProgram(program: Program, options: ProgramOptions): Pro
   for (const n of built.notes) log(`student init: ${n}`);
   const student = stageStudent(built.model, program.student);
   const ctx: StageContext = { teacher, student, tokens: (s) => stageTokens(program.data, s, tokenizer, teacher, options) };
+  const maxMicro = Math.max(...stages.map((s) => stageSteps(s.STAGE).accumulation));
+  const workers = resolveWorkers(options.workers, backend, maxMicro);
+  let pool: WorkerPool | undefined;
 
   try {
+    if (workers > 0) {
+      log(`training on ${workers} worker threads`);
+      pool = await WorkerPool.start({
+        workers,
+        program: { spec: program.spec, teacher: program.teacher, student: program.student, data: program.data, stages: program.stages.map((s) => s.STAGE) },
+        options: { root: options.root, dataDir: options.dataDir, tokenCacheDir: options.tokenCacheDir },
+        backend,
+        params: student.params,
+      });
+    }
     const ir = programIr(program);
     const summary = await runStages({
       dir: options.runDir,
       params: student.params,
-      stages: stages.map((s) => s.define(ctx)),
+      stages: stages.map((s) => (pool ? parallelStage(s.define(ctx), s.STAGE, pool, ctx.tokens) : s.define(ctx))),
       ir,
       configHash: configHash({ ir, run: stages.map((s) => s.STAGE.name) }),
       resume: options.resume ?? true,
@@ -132,6 +156,7 @@ export async function runProgram(program: Program, options: ProgramOptions): Pro
       backend,
       resumedFrom: summary.resumedFrom,
       stages: summary.stages.map((s, i) => ({ ...s, kind: stages[i].STAGE.kind })),
+      workers,
       studentDir,
       seconds: 0,
     };
@@ -140,17 +165,26 @@ export async function runProgram(program: Program, options: ProgramOptions): Pro
       const evalFile = resolve(program.eval.data);
       const common = { file: evalFile, protocol: program.eval.protocol, maxSequences: limit, tokenizer, cacheDir: options.tokenCacheDir };
       log(`evaluating the student on ${program.eval.data}${limit !== undefined ? ` (first ${limit} sequences)` : ''}`);
-      const s = await evaluateModel(built.model, common);
-      const t = options.evalTeacher === false ? undefined : await evaluateModel(teacher, common);
+      const s = pool ? await evaluateOnPool(pool, 'student', common, teacher.config.maxSeqLen) : await evaluateModel(built.model, common);
+      const t = options.evalTeacher === false ? undefined : pool ? await evaluateOnPool(pool, 'teacher', common, teacher.config.maxSeqLen) : await evaluateModel(teacher, common);
       result.eval = { student: s, teacher: t, ratio: t ? s.meanNll / t.meanNll : undefined, data: program.eval.data, sequences: s.sequences };
     }
     result.seconds = (performance.now() - started) / 1000;
     writeSummary(summary.run.root, result);
     return result;
   } finally {
+    await pool?.close();
     teacher.dispose();
     built.model.dispose();
   }
+}
+
+/** evaluateModel's result with the sequences shared among the pool's workers. */
+async function evaluateOnPool(pool: WorkerPool, which: 'student' | 'teacher', spec: EvalSpec, maxSeqLen: number): Promise<ModelEval> {
+  const t0 = performance.now();
+  const { tokenizer: _tokenizer, ...task } = spec;
+  const r = await pool.evaluate(which, task, evalSequences(spec, maxSeqLen).length);
+  return { ...r, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The student's random parts are seeded by the first stage's seed (the spec's `seed`, default 0). */
