@@ -20,16 +20,16 @@ mkdir -p "$D/node_modules" && cp -r "$D/webgpu" "$D/node_modules/webgpu"
 ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -f $ICD ] && [ ! -f /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ ! -f /etc/vulkan/icd.d/nvidia_icd.json ]; then export VK_DRIVER_FILES=$ICD; fi
 "$NODE" --version; python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available())'
-SIZES=1024 timeout 60 "$NODE" "$D/probe.mjs" > "$R/probe.txt" 2>&1; cat "$R/probe.txt"
+SIZES=1024 timeout 30 "$NODE" "$D/probe.mjs" > "$R/probe.txt" 2>&1; cat "$R/probe.txt"
 
 stamp "cpu side (background)"
 (
-  taskset -c 2,3 timeout 280 "$NODE" "$D/bundle/before-entry.mjs" --steps 1 --warm 1 --data "$D/data" > "$R/node-before.json" 2> "$R/node-before.err"
+  taskset -c 2,3 timeout 200 "$NODE" "$D/bundle/before-entry.mjs" --steps 1 --warm 1 --data "$D/data" > "$R/node-before.json" 2> "$R/node-before.err"
 ) &
 BEFORE=$!
 (
-  taskset -c 0,1 timeout 200 "$NODE" "$D/bundle/entry.mjs" --backend wasm --workers 0,2 --steps 1 --warm 1 --data "$D/data" > "$R/node-cpu.json" 2> "$R/node-cpu.err"
-  taskset -c 0,1 timeout 150 python3 bench/peers/peer_bench.py --data "$D/data" --device cpu --threads 2 --steps 1 --warm 1 --json "$R/torch-cpu.json" > "$R/torch-cpu.log" 2>&1
+  taskset -c 0,1 timeout 150 "$NODE" "$D/bundle/entry.mjs" --backend wasm --workers 0,2 --steps 1 --warm 1 --data "$D/data" > "$R/node-cpu.json" 2> "$R/node-cpu.err"
+  taskset -c 0,1 timeout 100 python3 bench/peers/peer_bench.py --data "$D/data" --device cpu --threads 2 --steps 1 --warm 1 --json "$R/torch-cpu.json" > "$R/torch-cpu.log" 2>&1
 ) &
 CPU=$!
 
