@@ -14,7 +14,8 @@ import { continuousDecay, discreteLogDecay } from './decay.ts';
 import { linear } from './linear.ts';
 import { GATED_NORM_EPS, type MixerDims, mixerParamSpecs, tfjsChunk } from './layout.ts';
 import { ssdChunked, repeatGroups } from './ssd-chunked.ts';
-import { MixerShapeError, type SsdInputs } from './ssd-inputs.ts';
+import { applyResets, MixerShapeError, type SsdInputs } from './ssd-inputs.ts';
+import { ssdMatrixCpu } from './ssd-matrix-cpu.ts';
 import { addDiagonal, applyMixingMatrix, ssdMatrix } from './ssd-matrix.ts';
 import { scanAvailable, ssdScan } from './ssd-scan.ts';
 import { ssdRecurrent, ssdStep } from './ssd-step.ts';
@@ -121,6 +122,13 @@ export class Mixer {
     }
     return tf.tidy(() => {
       const s = this.streams(u, opts.resets);
+      if (scanAvailable()) {
+        // The fused CPU kernel (ssd-matrix-cpu.ts); Mamba-2's Δ_s scales columns before D joins the diagonal.
+        const logA = applyResets(s.core.logA, s.core.resets);
+        if (!s.delta) return ssdMatrixCpu(logA, s.core.B, s.core.C, this.params.D);
+        const m = ssdMatrixCpu(logA, s.core.B, s.core.C, tf.zerosLike(this.params.D));
+        return addDiagonal(m.mul(s.delta.transpose([0, 2, 1]).expandDims(2)), this.params.D);
+      }
       let m = ssdMatrix(s.core);
       if (s.delta) m = m.mul(s.delta.transpose([0, 2, 1]).expandDims(2));
       return addDiagonal(m, this.params.D);

@@ -94,3 +94,30 @@ export function attentionBlockDiagonal(
   const p = tf.stack(probs).transpose([0, 3, 1, 2, 4]).reshape([b, h, tq, tk]) as tf.Tensor4D;
   return { context, probs: p };
 }
+
+/**
+ * Only the probabilities [B, H, Tq, Tk] of the block-diagonal strategy (stage 1 recomputes the teacher's
+ * attention matrices and never uses the context): the scores product and softmax per sequence, no values.
+ * q [B, Tq, H, hd] (scaled), k [B, KV, Tk, hd]; mask broadcastable to [B, 1, Tq, Tk].
+ */
+export function attentionProbsBlockDiagonal(q: tf.Tensor4D, k: tf.Tensor4D, mask: tf.Tensor | undefined): tf.Tensor4D {
+  useFastWasmSlice();
+  const [b, tq, h, hd] = q.shape;
+  const [, kv, tk] = k.shape;
+  if (h % kv !== 0) throw new Error(`attention: ${h} query heads are not a multiple of ${kv} kv heads`);
+  const rep = h / kv;
+  return tf.tidy(() => {
+    const eye = tf.eye(kv).reshape([1, kv, 1, kv, 1]);
+    const qg = q.reshape([b, tq, kv, rep, hd]).transpose([0, 3, 1, 2, 4]).reshape([b, rep * tq, kv * hd]) as tf.Tensor3D;
+    const kbd = k.transpose([0, 1, 3, 2]).reshape([b, kv, hd, 1, tk]).mul(eye).reshape([b, kv * hd, kv * tk]) as tf.Tensor3D;
+    const maskB = mask ? mask.reshape([-1, tq, tk]) : undefined;
+    const row = (x: tf.Tensor3D, i: number) => x.slice([i, 0, 0], [1, x.shape[1], x.shape[2]]).reshape([x.shape[1], x.shape[2]]) as tf.Tensor2D;
+    const probs: tf.Tensor[] = [];
+    for (let i = 0; i < b; i++) {
+      let s = tf.matMul(row(qg, i), row(kbd, i)).reshape([rep, tq, kv, tk]);
+      if (maskB) s = s.add((maskB.shape[0] === 1 ? maskB : maskB.slice([i, 0, 0], [1, tq, tk])).reshape([1, tq, 1, tk]));
+      probs.push(tf.softmax(s));
+    }
+    return tf.stack(probs).transpose([0, 3, 1, 2, 4]).reshape([b, h, tq, tk]) as tf.Tensor4D;
+  });
+}

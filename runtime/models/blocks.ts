@@ -13,11 +13,11 @@
  * (UnsortedSegmentSum) is missing on wasm — trainable embeddings must use 'onehot'.
  */
 import { tf } from '../tensor/backend.ts';
-import { attention, attentionBlockDiagonal, chooseAttention, type AttentionImpl } from './attention.ts';
+import { attention, attentionBlockDiagonal, attentionProbsBlockDiagonal, chooseAttention, type AttentionImpl } from './attention.ts';
 import { applyRope, type RopeConstants } from './rope.ts';
 
 export { applyRope, ropeConstants, ropeTables, ropeRotationMatrix } from './rope.ts';
-export { attention, attentionBlockDiagonal, chooseAttention, type AttentionImpl } from './attention.ts';
+export { attention, attentionBlockDiagonal, attentionProbsBlockDiagonal, chooseAttention, type AttentionImpl } from './attention.ts';
 export type { RopeConstants, RopeLayout, RopeSpec, RopeTables } from './rope.ts';
 
 /** x [N, in] · w [in, out] (+ b [out]). */
@@ -157,6 +157,35 @@ export function projectQkv(
     k: k.reshape([batch, t, kvHeads, hd]),
     v: v.reshape([batch, t, kvHeads, hd]),
   };
+}
+
+/**
+ * The softmax attention probabilities [B, H, T, T] of a block's causal self-attention, without the values,
+ * the context or the output projection (what causalSelfAttention(…, {wantProbs}).probs is, for less work:
+ * stage 1 recomputes only these). x is the normed input [B·T, D].
+ */
+export function causalAttentionProbs(
+  x: tf.Tensor2D,
+  w: AttentionWeights,
+  shape: AttentionShape,
+  opts: { batch: number; rope?: RopeConstants; mask?: tf.Tensor; impl?: AttentionImpl },
+): tf.Tensor4D {
+  const { heads, kvHeads, headDim: hd } = shape;
+  const b = opts.batch;
+  const t = x.shape[0] / b;
+  let q = linear(x, w.q, w.qBias).reshape([b, t, heads, hd]) as tf.Tensor4D;
+  let k = linear(x, w.k, w.kBias).reshape([b, t, kvHeads, hd]) as tf.Tensor4D;
+  if (opts.rope) {
+    q = applyRope(q, opts.rope, 0);
+    k = applyRope(k, opts.rope, 0);
+  }
+  q = q.mul(1 / Math.sqrt(hd)) as tf.Tensor4D;
+  const kh = k.transpose([0, 2, 1, 3]) as tf.Tensor4D;
+  if ((opts.impl ?? chooseAttention(kvHeads, t)) === 'blockdiag') return attentionProbsBlockDiagonal(q, kh, opts.mask);
+  const grouped = q.transpose([0, 2, 1, 3]).reshape([b, kvHeads, (heads / kvHeads) * t, hd]);
+  let scores = tf.matMul(grouped, kh, false, true).reshape([b, heads, t, t]);
+  if (opts.mask) scores = scores.add(opts.mask);
+  return tf.softmax(scores) as tf.Tensor4D;
 }
 
 /**
