@@ -6,7 +6,7 @@
  * One step = the loop driver's step: the micro-batches' teacher passes and forward/backward, grad norms,
  * clip, AdamW; metrics lines and checkpoints are not written (a few ms per step).
  *
- *   node before-entry.mjs [--steps 1] [--warm 1] [--stages a,b] --data DIR
+ *   node before-entry.mjs [--steps 1] [--warm 1] [--stages a,b] [--batch-tokens N] --data DIR
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,14 @@ const steps = Number(opt('steps', '1'));
 const warm = Number(opt('warm', '1'));
 const wanted = opt('stages')?.split(',') ?? PROGRAM.stages.map((s) => s.STAGE.name);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const program = { spec: PROGRAM.spec, teacher: PROGRAM.teacher, student: PROGRAM.student, data: PROGRAM.data, stages: PROGRAM.stages.map((s) => s.STAGE) };
+const batchTokens = opt('batch-tokens') ? Number(opt('batch-tokens')) : undefined;
+const program = {
+  spec: PROGRAM.spec,
+  teacher: PROGRAM.teacher,
+  student: PROGRAM.student,
+  data: PROGRAM.data,
+  stages: PROGRAM.stages.map((s) => ({ ...s.STAGE, batchTokens: batchTokens ?? s.STAGE.batchTokens })),
+};
 
 registerFastMatMulGradient();
 await useBackend('wasm');

@@ -4,7 +4,7 @@
  * (bench/profile/throughput.ts), on webgpu (Dawn over NVIDIA's Vulkan) or wasm, printing one JSON object.
  *
  *   node .gpu/speed/bundle/entry.mjs --backend webgpu|wasm [--workers 0,2] [--steps 3] [--warm 1]
- *        [--micro N] [--stages a,b] --data DIR
+ *        [--micro N] [--batch-tokens N] [--stages a,b] --data DIR
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ const o = {
   backend,
   stages: opt('stages')?.split(','),
   micro: opt('micro') ? Number(opt('micro')) : undefined,
+  batchTokens: opt('batch-tokens') ? Number(opt('batch-tokens')) : undefined,
   context: { root: repo, dataDir: opt('data'), tokenCacheDir: false as const },
 };
 // One JSON line per (worker count, stage) as soon as it is measured: a time limit on the device keeps what
