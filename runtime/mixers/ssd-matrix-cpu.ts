@@ -14,6 +14,7 @@
  * with dB, dC summed over the heads of a group.
  */
 import { tf } from '../tensor/backend.ts';
+import { readValues, scratch32, scratch64, tensorOf } from '../tensor/host-values.ts';
 import { MixerShapeError } from './ssd-inputs.ts';
 
 export interface MatrixShape {
@@ -39,13 +40,14 @@ export function ssdMatrixCpu(logA: tf.Tensor, B: tf.Tensor, C: tf.Tensor, D: tf.
     const f = tf.customGrad(((la: tf.Tensor, Bt: tf.Tensor, Ct: tf.Tensor, Dt: tf.Tensor, save: tf.GradSaveFunc) => {
       save([la, Bt, Ct, Dt]);
       const k = unrolledMatrixKernels(n);
-      const m = (k?.forward ?? matrixForward)(s, read(la), read(Bt), read(Ct), read(Dt));
+      // Inputs are read as heap views (valid until the next allocation): outputs are made after computing.
+      const m = (k?.forward ?? matrixForward)(s, readValues(la), readValues(Bt), readValues(Ct), readValues(Dt));
       return {
-        value: tf.tensor4d(m, [b, h, t, t]),
+        value: tensorOf(m, [b, h, t, t]),
         gradFunc: (dM: tf.Tensor, saved: tf.Tensor[]) => {
-          const [ls, bs, cs] = saved.map(read);
-          const d = (k?.backward ?? matrixBackward)(s, ls, bs, cs, read(dM));
-          return [tf.tensor(d.dlogA, [b, t, h]), tf.tensor(d.dB, [b, t, g, n]), tf.tensor(d.dC, [b, t, g, n]), tf.tensor(d.dD, saved[3].shape)];
+          const [ls, bs, cs] = saved.map(readValues);
+          const d = (k?.backward ?? matrixBackward)(s, ls, bs, cs, readValues(dM));
+          return [tensorOf(d.dlogA, [b, t, h]), tensorOf(d.dB, [b, t, g, n]), tensorOf(d.dC, [b, t, g, n]), tensorOf(d.dD, [...saved[3].shape])];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -55,17 +57,13 @@ export function ssdMatrixCpu(logA: tf.Tensor, B: tf.Tensor, C: tf.Tensor, D: tf.
   return op(logA, B, C, D);
 }
 
-function read(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
-}
-
 export function matrixForward(s: MatrixShape, logA: Float32Array, B: Float32Array, C: Float32Array, D: Float32Array): Float32Array {
   const { b, t, h, g, n } = s;
   const r = h / g;
   const tt = t * t;
-  const M = new Float32Array(b * h * tt);
+  const M = scratch32('matrix.M', b * h * tt);
   const alpha = new Float64Array(t);
-  const S = new Float64Array(tt); // C_i·B_j of one (batch, group), lower triangle
+  const S = scratch64('matrix.S', tt); // C_i·B_j of one (batch, group), lower triangle
   for (let bi = 0; bi < b; bi++)
     for (let gi = 0; gi < g; gi++) {
       for (let i = 0; i < t; i++) {
@@ -105,14 +103,14 @@ export function matrixBackward(
   const { b, t, h, g, n } = s;
   const r = h / g;
   const tt = t * t;
-  const dlogA = new Float32Array(b * t * h);
-  const dB = new Float64Array(B.length);
-  const dC = new Float64Array(C.length);
+  const dlogA = scratch32('matrix.dlogA', b * t * h);
+  const dB = scratch64('matrix.dB', B.length);
+  const dC = scratch64('matrix.dC', C.length);
   const dD = new Float64Array(h);
   const alpha = new Float64Array(t);
   const colAcc = new Float64Array(t);
   const V = new Float64Array(t); // one row of dM∘M'
-  const S = new Float64Array(tt);
+  const S = scratch64('matrix.S', tt);
   for (let bi = 0; bi < b; bi++)
     for (let gi = 0; gi < g; gi++) {
       for (let i = 0; i < t; i++) {
@@ -173,6 +171,8 @@ export const MAX_UNROLLED_MATRIX_N = 16;
 type Forward = typeof matrixForward;
 type Backward = typeof matrixBackward;
 const generated = new Map<number, { forward: Forward; backward: Backward }>();
+// Generated code reaches the scratch pools through its first two parameters.
+const bindScratch = (f: Function) => (...args: unknown[]) => f(scratch32, scratch64, ...args);
 const each = (n: number, f: (k: number) => string, sep = '') => Array.from({ length: n }, (_, k) => f(k)).join(sep);
 
 export function unrolledMatrixKernels(n: number): { forward: Forward; backward: Backward } | undefined {
@@ -189,7 +189,7 @@ const ci = ((bi * t + i) * g + gi) * N;
 const ${each(n, (q) => `c${q} = C[ci + ${q}]`, ', ')};
 const row = base + i * t;`;
     const forward = `${head}
-const M = new Float32Array(b * h * tt);
+const M = scratch32('matrix.M', b * h * tt);
 for (let bi = 0; bi < b; bi++)
   for (let hi = 0; hi < h; hi++) {
     const gi = Math.floor(hi / r);
@@ -209,9 +209,9 @@ for (let bi = 0; bi < b; bi++)
   }
 return M;`;
     const backward = `${head}
-const dlogA = new Float32Array(b * t * h);
-const dB = new Float64Array(B.length);
-const dC = new Float64Array(C.length);
+const dlogA = scratch32('matrix.dlogA', b * t * h);
+const dB = scratch64('matrix.dB', B.length);
+const dC = scratch64('matrix.dC', C.length);
 const dD = new Float64Array(h);
 const colAcc = new Float64Array(t);
 const V = new Float64Array(t);
@@ -248,8 +248,8 @@ for (let bi = 0; bi < b; bi++)
   }
 return { dlogA, dB: Float32Array.from(dB), dC: Float32Array.from(dC), dD: Float32Array.from(dD) };`;
     k = {
-      forward: new Function('s', 'logA', 'B', 'C', 'D', forward) as Forward,
-      backward: new Function('s', 'logA', 'B', 'C', 'dM', backward) as Backward,
+      forward: bindScratch(new Function('scratch32', 'scratch64', 's', 'logA', 'B', 'C', 'D', forward)) as Forward,
+      backward: bindScratch(new Function('scratch32', 'scratch64', 's', 'logA', 'B', 'C', 'dM', backward)) as Backward,
     };
     generated.set(n, k);
   }

@@ -14,6 +14,7 @@
  * tensor (tf.customGrad takes a single output), split by differentiable slices.
  */
 import { tf } from '../tensor/backend.ts';
+import { readValues, tensorOf } from '../tensor/host-values.ts';
 import { applyResets, MixerShapeError, ssdShape, type SsdInputs, type SsdShape } from './ssd-inputs.ts';
 import type { SsdResult } from './ssd-chunked.ts';
 import { unrolledKernels } from './ssd-scan-kernels.ts';
@@ -56,18 +57,19 @@ function scanOp(s: SsdShape): (...args: tf.Tensor[]) => tf.Tensor {
       const k = unrolledKernels(s.n);
       const fwd = k?.forward ?? scanForward;
       const bwd = k?.backward ?? scanBackward;
-      const out = fwd(s, read(x), read(logA), read(B), read(C), read(s0));
+      // Inputs are read as heap views (valid until the next allocation): outputs are made after computing.
+      const out = fwd(s, readValues(x), readValues(logA), readValues(B), readValues(C), readValues(s0));
       return {
-        value: tf.tensor1d(out),
+        value: tensorOf(out, [out.length]),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, ls, bs, cs, s0s] = saved.map(read);
-          const d = bwd(s, xs, ls, bs, cs, s0s, read(dy));
+          const [xs, ls, bs, cs, s0s] = saved.map(readValues);
+          const d = bwd(s, xs, ls, bs, cs, s0s, readValues(dy));
           return [
-            tf.tensor(d.dx, saved[0].shape),
-            tf.tensor(d.dlogA, saved[1].shape),
-            tf.tensor(d.dB, saved[2].shape),
-            tf.tensor(d.dC, saved[3].shape),
-            tf.tensor(d.ds0, saved[4].shape),
+            tensorOf(d.dx, [...saved[0].shape]),
+            tensorOf(d.dlogA, [...saved[1].shape]),
+            tensorOf(d.dB, [...saved[2].shape]),
+            tensorOf(d.dC, [...saved[3].shape]),
+            tensorOf(d.ds0, [...saved[4].shape]),
           ];
         },
       };
@@ -76,10 +78,6 @@ function scanOp(s: SsdShape): (...args: tf.Tensor[]) => tf.Tensor {
     ops.set(key, op);
   }
   return op;
-}
-
-function read(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
 }
 
 /** [y (b·T·H·P) | final state (b·H·P·N)] as one array. */

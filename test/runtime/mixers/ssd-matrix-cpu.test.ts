@@ -67,10 +67,13 @@ describe('generated mixing-matrix loops', () => {
     const C = f32(s.b * s.t * s.g * n, 0.5);
     const D = f32(s.h);
     const k = unrolledMatrixKernels(n)!;
-    expect(relErr(k.forward(s, logA, B, C, D), matrixForward(s, logA, B, C, D))).toBeLessThan(1e-6);
+    // Results live in per-thread scratch arrays reused by the next call: copy before comparing.
+    const fwd = k.forward(s, logA, B, C, D).slice();
+    expect(relErr(fwd, matrixForward(s, logA, B, C, D).slice())).toBeLessThan(1e-6);
     const dM = f32(s.b * s.h * s.t * s.t);
-    const got = k.backward(s, logA, B, C, dM);
-    const want = matrixBackward(s, logA, B, C, dM);
+    const copy = (r: ReturnType<typeof matrixBackward>) => Object.fromEntries(Object.entries(r).map(([key, v]) => [key, v.slice()])) as typeof r;
+    const got = copy(k.backward(s, logA, B, C, dM));
+    const want = copy(matrixBackward(s, logA, B, C, dM));
     for (const key of ['dlogA', 'dB', 'dC', 'dD'] as const) expect(relErr(got[key], want[key]), key).toBeLessThan(1e-6);
   });
 });
