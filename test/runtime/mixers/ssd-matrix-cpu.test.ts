@@ -77,3 +77,21 @@ describe('generated mixing-matrix loops', () => {
     for (const key of ['dlogA', 'dB', 'dC', 'dD'] as const) expect(relErr(got[key], want[key]), key).toBeLessThan(1e-6);
   });
 });
+
+describe.each(['wasm', 'cpu'] as const)('CPU kernel outputs on %s', (backend) => {
+  it('are copies: a later call (which reuses the scratch arrays) leaves an earlier result as it was', async () => {
+    await useBackend(backend);
+    const rng = makeRng(150);
+    const [b, t, h, g, n] = [1, 6, 2, 2, 3];
+    const args = () => [
+      tf.tensor(Float32Array.from(randn(rng, b * t * h), (v) => -Math.log1p(Math.exp(v))), [b, t, h]),
+      tf.tensor(Float32Array.from(randn(rng, b * t * g * n)), [b, t, g, n]),
+      tf.tensor(Float32Array.from(randn(rng, b * t * g * n)), [b, t, g, n]),
+      tf.tensor(Float32Array.from(randn(rng, h)), [h]),
+    ] as const;
+    const first = ssdMatrixCpu(...args());
+    const before = (await first.data()).slice();
+    ssdMatrixCpu(...args());
+    expect(Array.from(await first.data())).toEqual(Array.from(before));
+  });
+});
