@@ -4,8 +4,11 @@
  * for N = 8 (1.8–2.8 vs 6.3 ms for the stories260K layer's forward). The generic loops (ssd-scan.ts
  * scanForward / scanBackward) stay as the reference the tests hold these to, and serve N > MAX_UNROLLED_N.
  *
+ * Outputs are per-thread scratch arrays, valid until the next call (copy them into tensors at once).
+ *
  * Layouts (row-major): x, y [b,T,H,P]; logA [b,T,H]; B, C [b,T,G,N]; s0, final [b,H,P,N]; out = [y | final].
  */
+import { scratch32, scratch64 } from '../tensor/host-values.ts';
 import type { SsdShape } from './ssd-inputs.ts';
 
 export const MAX_UNROLLED_N = 16;
@@ -30,7 +33,14 @@ export function unrolledKernels(n: number): { forward: ForwardKernel; backward: 
   if (!(Number.isInteger(n) && n >= 1 && n <= MAX_UNROLLED_N)) return undefined;
   let k = cache.get(n);
   if (!k) {
-    k = { forward: new Function('s', 'x', 'logA', 'B', 'C', 's0', forwardSource(n)) as ForwardKernel, backward: new Function('s', 'x', 'logA', 'B', 'C', 's0', 'dOut', backwardSource(n)) as BackwardKernel };
+    // Generated code reaches the per-thread scratch pools (runtime/tensor/host-values.ts) through its first two
+    // parameters: outputs are reused arrays that the caller copies into tensors (no fresh 0.5 MB arrays per call).
+    const fwd = new Function('scratch32', 'scratch64', 's', 'x', 'logA', 'B', 'C', 's0', forwardSource(n));
+    const bwd = new Function('scratch32', 'scratch64', 's', 'x', 'logA', 'B', 'C', 's0', 'dOut', backwardSource(n));
+    k = {
+      forward: ((...a: unknown[]) => fwd(scratch32, scratch64, ...a)) as ForwardKernel,
+      backward: ((...a: unknown[]) => bwd(scratch32, scratch64, ...a)) as BackwardKernel,
+    };
     cache.set(n, k);
   }
   return k;
@@ -44,7 +54,7 @@ function forwardSource(n: number): string {
 const { b, t, h, p, g } = s;
 const N = ${n};
 const r = h / g, pn = p * N;
-const out = new Float32Array(b * t * h * p + b * h * pn);
+const out = scratch32('scan.out', b * t * h * p + b * h * pn);
 const fOff = b * t * h * p;
 const S = new Float64Array(pn);
 for (let bi = 0; bi < b; bi++)
@@ -77,12 +87,12 @@ const { b, t, h, p, g } = s;
 const N = ${n};
 const r = h / g, pn = p * N;
 const fOff = b * t * h * p;
-const dx = new Float32Array(x.length);
-const dlogA = new Float32Array(logA.length);
-const dB64 = new Float64Array(B.length);
-const dC64 = new Float64Array(C.length);
-const ds0 = new Float32Array(s0.length);
-const st = new Float64Array((t + 1) * pn);
+const dx = scratch32('scan.dx', x.length);
+const dlogA = scratch32('scan.dlogA', logA.length);
+const dB64 = scratch64('scan.dB', B.length);
+const dC64 = scratch64('scan.dC', C.length);
+const ds0 = scratch32('scan.ds0', s0.length);
+const st = scratch64('scan.states', (t + 1) * pn);
 const dS = new Float64Array(pn);
 for (let bi = 0; bi < b; bi++)
   for (let hi = 0; hi < h; hi++) {
@@ -128,5 +138,9 @@ for (let bi = 0; bi < b; bi++)
     }
     for (let k = 0; k < pn; k++) ds0[sBase + k] = dS[k];
   }
-return { dx, dlogA, dB: Float32Array.from(dB64), dC: Float32Array.from(dC64), ds0 };`;
+const dB = scratch32('scan.dB32', B.length);
+dB.set(dB64);
+const dC = scratch32('scan.dC32', C.length);
+dC.set(dC64);
+return { dx, dlogA, dB, dC, ds0 };`;
 }
