@@ -47,8 +47,8 @@ interface Pending {
 }
 
 export interface StepTiming {
-  /** CPU ms each participating worker spent on its share. */
-  workerCpuMs: number[];
+  /** Wall ms each participating worker spent on its share. */
+  workerMs: number[];
   /** Main-thread wall ms: parameter copy-out, waiting, reduction. */
   wallMs: number;
 }
@@ -139,7 +139,7 @@ export class WorkerPool {
       active.map((w) => this.request(w, { type: 'step', batches: shares[w], version }, 'step-done')),
     )) as Extract<FromWorker, { type: 'step-done' }>[];
     const result = this.reduce(st, active, done, a);
-    this.lastStep = { workerCpuMs: done.map((d) => d.cpuMs), wallMs: performance.now() - t0 };
+    this.lastStep = { workerMs: done.map((d) => d.ms), wallMs: performance.now() - t0 };
     return result;
   }
 

@@ -49,7 +49,8 @@ export type FromWorker =
       /** Per trainable slot: did any of this worker's micro-batches reach the parameter. */
       present: boolean[];
       microBatches: number;
-      cpuMs: number;
+      /** Wall ms of the worker's share (process.cpuUsage would count every thread of the process). */
+      ms: number;
     }
   | { type: 'eval-done'; result: EvalResult }
   | { type: 'error'; name: string; message: string; stack?: string };

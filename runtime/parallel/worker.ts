@@ -57,11 +57,6 @@ function send(m: FromWorker): void {
   port.postMessage(m);
 }
 
-function cpuMs(): number {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-}
-
 async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   registerFastMatMulGradient();
   await useBackend(m.backend);
@@ -101,7 +96,7 @@ async function stage(m: Extract<ToWorker, { type: 'stage' }>): Promise<void> {
 async function step(m: Extract<ToWorker, { type: 'step' }>): Promise<void> {
   const a = active;
   if (!a) throw new Error('worker: step before stage');
-  const c0 = cpuMs();
+  const t0 = performance.now();
   syncParams(m.version);
   for (const b of m.batches) {
     fed.push(b);
@@ -127,7 +122,7 @@ async function step(m: Extract<ToWorker, { type: 'step' }>): Promise<void> {
     r.loss.dispose();
     r.grads.forEach((g) => g.dispose());
   }
-  send({ type: 'step-done', present, microBatches: r.microBatches, cpuMs: cpuMs() - c0 });
+  send({ type: 'step-done', present, microBatches: r.microBatches, ms: performance.now() - t0 });
 }
 
 /** NLL of this worker's share of an evaluation, with the main thread's current parameters. */
