@@ -201,7 +201,7 @@ function writeSummary(dir: string, r: ProgramResult): void {
  * A stage's token batches: its data source from the IR, micro-batches of microBatch × seqLen, drawn with the
  * stage's seed on a stream named after the stage (so stages with the same seed draw different windows).
  */
-function stageTokens(
+export function stageTokens(
   data: DataSourceIR[],
   stage: StageIR,
   tokenizer: Tokenizer,
