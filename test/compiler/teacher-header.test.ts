@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { displayPath } from '../../compiler/check/data-path.ts';
 import { compileSource } from '../../compiler/compile.ts';
 import { GgufType } from '../../runtime/io/gguf.ts';
 import { DATA_DIR, REPO_ROOT, TEACHER_BIN } from '../helpers/paths.ts';
@@ -78,7 +79,7 @@ describe('teacher headers', () => {
   it('a missing checkpoint lists every place looked at (exit 2)', () => {
     const r = compile(spec('  checkpoint = "nowhere/model.bin"\n  tokenizer = "stories260K/tok512.bin"'));
     expect(r.diagnostics.map((d) => d.code)).toEqual(['MHK0901']);
-    expect(r.diagnostics[0].notes[0]).toContain(resolve(DATA_DIR, 'nowhere/model.bin'));
+    expect(r.diagnostics[0].notes[0]).toContain(displayPath(resolve(DATA_DIR, 'nowhere/model.bin')));
     expect(r.exitCode).toBe(2);
   });
 });
