@@ -1,8 +1,12 @@
-/** What every check function gets: the diagnostic sink, the source (for positions) and the spec's options. */
+/**
+ * What every check function gets: the diagnostic sink, the source (for positions), the spec's options and the
+ * defaults of the spec's edition (every default is read from here, so an older spec keeps its meaning).
+ */
 import type { Block, Entry, Span } from '../../grammar/ast.ts';
 import type { SourceText } from '../../grammar/source.ts';
 import type { Code } from '../diagnostics/codes.ts';
 import type { DiagnosticOptions, DiagnosticSink } from '../diagnostics/diagnostic.ts';
+import type { EditionDefaults } from './defaults.ts';
 import { suggest } from '../util/suggest.ts';
 import { BLOCK_KEYS, type BlockKind } from './keys.ts';
 
@@ -18,6 +22,7 @@ export class Ctx {
     readonly sink: DiagnosticSink,
     readonly source: SourceText,
     readonly opts: CheckOptions,
+    readonly defaults: EditionDefaults,
   ) {}
 
   error(code: Code, span: Span | undefined, message: string, opts?: DiagnosticOptions): void {

@@ -8,7 +8,6 @@ import type { DataSourceIR } from '../ir/types.ts';
 import { suggest } from '../util/suggest.ts';
 import type { Ctx } from './context.ts';
 import { displayPath, resolveSpecPath } from './data-path.ts';
-import { EDITION_0_1 } from './defaults.ts';
 import { argNumber, readCall, readName, readNumber, readString, type CallSig } from './values.ts';
 
 const SOURCES: Record<DataSourceIR['kind'], CallSig> = {
@@ -37,7 +36,7 @@ export interface DataFacts {
 export function checkDataBlocks(ctx: Ctx, blocks: Block[]): DataFacts {
   const facts: DataFacts = { sources: new Map(), implicit: blocks.length === 0, used: new Set() };
   if (facts.implicit) {
-    const d = EDITION_0_1.data;
+    const d = ctx.defaults.data;
     facts.sources.set(d.name, { name: d.name, ir: { ...d }, kind: 'text' });
     return facts;
   }
@@ -53,7 +52,7 @@ function checkDataBlock(ctx: Ctx, block: Block, name: string): DataSource {
   const s = ctx.settings(block, 'data');
   const out: DataSource = { name, block };
   const seedE = s.get('seed');
-  const seed = seedE ? readNumber(ctx, seedE.value, 'seed', 'int', { min: 0 }) : EDITION_0_1.seed;
+  const seed = seedE ? readNumber(ctx, seedE.value, 'seed', 'int', { min: 0 }) : ctx.defaults.seed;
   const srcE = s.get('source');
   if (!srcE) {
     ctx.error('MHK0112', block.header, `data source \`${name}\` needs a \`source\``, { help: 'e.g. `source = text("tinystories/train.txt")`, `teacher_samples(temperature: 1)` or `mix(a: 0.7, b: 0.3)`' });

@@ -3,16 +3,15 @@ import type { Block } from '../../grammar/ast.ts';
 import type { EvalIR } from '../ir/types.ts';
 import type { Ctx } from './context.ts';
 import { displayPath, resolveSpecPath } from './data-path.ts';
-import { EDITION_0_1 } from './defaults.ts';
 import { readName, readNumber, readString } from './values.ts';
 
 const EVAL_PROTOCOLS = ['paragraphs', 'windows'] as const;
 
 export function checkEval(ctx: Ctx, block: Block | undefined): EvalIR | undefined {
-  if (!block) return { ...EDITION_0_1.eval };
+  if (!block) return { ...ctx.defaults.eval };
   const s = ctx.settings(block, 'eval');
   let ok = true;
-  const out: EvalIR = { ...EDITION_0_1.eval };
+  const out: EvalIR = { ...ctx.defaults.eval };
   const dataE = s.get('data');
   if (dataE) {
     const path = readString(ctx, dataE.value, 'data');

@@ -10,7 +10,7 @@ import { IR_SCHEMA_VERSION, type MohawkIR } from '../ir/types.ts';
 import { suggest } from '../util/suggest.ts';
 import { Ctx, type CheckOptions } from './context.ts';
 import { checkDataBlocks, reportUnused } from './data.ts';
-import { EDITIONS } from './defaults.ts';
+import { EDITIONS, editionDefaults } from './defaults.ts';
 import { checkEval } from './eval.ts';
 import { BLOCK_KINDS, type BlockKind } from './keys.ts';
 import { checkKernels } from './kernels.ts';
@@ -82,14 +82,15 @@ export interface CheckResult {
 }
 
 export function checkSpec(spec: Spec, source: SourceText, sink: DiagnosticSink, opts: CheckOptions): CheckResult {
-  const ctx = new Ctx(sink, source, opts);
   const start = sink.list.length;
-  if (!spec.edition) {
-    ctx.error('MHK0004', { start: 0, end: 0 }, 'the spec does not start with its edition', { help: 'add `mohawk 0.1` as the first line' });
-  } else if (!(EDITIONS as readonly string[]).includes(spec.edition.version)) {
-    ctx.error('MHK0008', spec.edition.versionSpan, `edition ${spec.edition.version} is not supported by this compiler`, { help: `supported: ${EDITIONS.join(', ')}` });
+  const defaults = editionDefaults(spec.edition?.version);
+  if (!defaults) {
+    // Only a written edition can be unknown (a missing line means 0.1).
+    sink.report('MHK0008', spec.edition!.versionSpan, `edition ${spec.edition!.version} is not supported by this compiler`, { help: `supported: ${EDITIONS.join(', ')}` });
     return {};
   }
+  const ctx = new Ctx(sink, source, opts, defaults);
+  if (!spec.edition) ctx.error('MHK0004', { start: 0, end: 0 }, 'the spec does not start with its edition', { help: 'add `mohawk 0.1` as the first line' });
   const { byKind: blocks, mentioned } = collectBlocks(ctx, spec);
   const first = (k: BlockKind) => blocks.get(k)![0];
   const wholeFile = { start: 0, end: 0 };

@@ -6,7 +6,6 @@
 import type { Block, Span, Value } from '../../grammar/ast.ts';
 import type { DType, KernelTarget, KernelVariantIR } from '../ir/types.ts';
 import type { Ctx } from './context.ts';
-import { EDITION_0_1 } from './defaults.ts';
 import { CUDA_ARCHS, enumerateVariants, mixerShape, shapeKey, targetSupports, type KernelRequest, type KernelShape } from './kernel-variants.ts';
 import type { StudentFacts } from './student.ts';
 import { DTYPES } from './student.ts';
@@ -57,7 +56,7 @@ function readTargets(ctx: Ctx, v: Value): TargetSpec[] | undefined {
     if (spec.target === 'cuda') {
       const smArg = call.args.get('sm');
       const sms = smArg ? (smArg.value.type === 'list' ? smArg.value.items : [smArg.value]) : undefined;
-      spec.sm = [...EDITION_0_1.kernels.sm];
+      spec.sm = [...ctx.defaults.kernels.sm];
       if (sms) {
         spec.sm = [];
         for (const s of sms) {
@@ -145,13 +144,13 @@ export function checkKernels(ctx: Ctx, block: Block | undefined, student: Studen
   for (const m of mixers) if (!distinct.has(shapeKey(m.shape))) distinct.set(shapeKey(m.shape), m);
 
   if (!block) {
-    const requests = [...distinct.values()].map(({ shape }) => ({ ...shape, targets: EDITION_0_1.kernels.targets.filter((t) => targetSupports(t, shape.dtype)), sm: [...EDITION_0_1.kernels.sm] }));
+    const requests = [...distinct.values()].map(({ shape }) => ({ ...shape, targets: ctx.defaults.kernels.targets.filter((t) => targetSupports(t, shape.dtype)), sm: [...ctx.defaults.kernels.sm] }));
     return student?.layers ? enumerateVariants(requests) : undefined;
   }
   const s = ctx.settings(block, 'kernels');
   let ok = true;
   const tE = s.get('targets');
-  const targets: TargetSpec[] | undefined = tE ? readTargets(ctx, tE.value) : EDITION_0_1.kernels.targets.map((t) => ({ target: t, sm: t === 'cuda' ? [...EDITION_0_1.kernels.sm] : undefined, span: block.header }));
+  const targets: TargetSpec[] | undefined = tE ? readTargets(ctx, tE.value) : ctx.defaults.kernels.targets.map((t) => ({ target: t, sm: t === 'cuda' ? [...ctx.defaults.kernels.sm] : undefined, span: block.header }));
   if (!targets) return undefined;
   const fsE = s.get('from_student');
   const fromStudent = fsE ? readBool(ctx, fsE.value, 'from_student') : true;

@@ -8,7 +8,7 @@ import type { LossIR, OptimizerIR, ScheduleIR, StageIR, StageKind } from '../ir/
 import { suggest } from '../util/suggest.ts';
 import type { Ctx } from './context.ts';
 import { markUsed, type DataFacts } from './data.ts';
-import { EDITION_0_1, STAGE_ORDER } from './defaults.ts';
+import { STAGE_ORDER } from './defaults.ts';
 import { PARAM_GROUPS, STAGE_KINDS } from './keys.ts';
 import { readIndexList } from './layers.ts';
 import type { StudentFacts } from './student.ts';
@@ -112,7 +112,7 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
     ok = false;
   }
   const seqE = get('seq_len');
-  const seqLen = seqE ? fail(readNumber(ctx, seqE.value, 'seq_len', 'int', { min: 1 }), true) : EDITION_0_1.seqLen;
+  const seqLen = seqE ? fail(readNumber(ctx, seqE.value, 'seq_len', 'int', { min: 1 }), true) : ctx.defaults.seqLen;
   const maxSeq = env.teacher?.shape.maxSeqLen;
   if (seqLen !== undefined && maxSeq !== undefined && seqLen > maxSeq) {
     ctx.error('MHK0306', seqE!.value.span, `seq_len ${seqLen} exceeds the teacher's context length ${maxSeq}`, { secondary: [{ span: env.teacher!.spanOf('maxSeqLen'), message: `max_seq_len = ${maxSeq}` }], help: `use seq_len ≤ ${maxSeq}` });
@@ -126,7 +126,7 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
       ok = false;
     } else batchTokens = bt;
   } else {
-    const b = batchE ? fail(readNumber(ctx, batchE.value, 'batch', 'int', { min: 1 }), true) : EDITION_0_1.batch;
+    const b = batchE ? fail(readNumber(ctx, batchE.value, 'batch', 'int', { min: 1 }), true) : ctx.defaults.batch;
     if (b !== undefined && seqLen !== undefined) batchTokens = b * seqLen;
   }
   const sequences = batchTokens !== undefined && seqLen !== undefined ? batchTokens / seqLen : undefined;
@@ -143,7 +143,7 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
   }
 
   const lrE = get('lr');
-  const lr = lrE ? fail(readNumber(ctx, lrE.value, 'lr', 'float', { min: 0, max: 1, open: false, rangeCode: 'MHK0302' }), true) : EDITION_0_1.lr[kind];
+  const lr = lrE ? fail(readNumber(ctx, lrE.value, 'lr', 'float', { min: 0, max: 1, open: false, rangeCode: 'MHK0302' }), true) : ctx.defaults.lr[kind];
   if (lrE && lr === 0) {
     ctx.error('MHK0302', lrE.value.span, '`lr` must be greater than 0');
     ok = false;
@@ -152,14 +152,14 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
   const schedule = fail(readSchedule(ctx, get('schedule')), !!get('schedule'));
   const optimizer = fail(readOptimizer(ctx, get('optimizer')), !!get('optimizer'));
   const clipE = get('grad_clip');
-  const gradClip = clipE ? fail(readNumber(ctx, clipE.value, 'grad_clip', 'float', { min: 0, open: true }), true) : EDITION_0_1.gradClip;
+  const gradClip = clipE ? fail(readNumber(ctx, clipE.value, 'grad_clip', 'float', { min: 0, open: true }), true) : ctx.defaults.gradClip;
   const loss = fail(readLoss(ctx, s.get('loss'), kind), !!s.get('loss'));
   const freezeE = get('freeze');
-  const freeze = freezeE ? fail(readGroups(ctx, freezeE, 'freeze'), true) : [...EDITION_0_1.freeze[kind]];
+  const freeze = freezeE ? fail(readGroups(ctx, freezeE, 'freeze'), true) : [...ctx.defaults.freeze[kind]];
   const seedE = get('seed');
-  const seed = seedE ? fail(readNumber(ctx, seedE.value, 'seed', 'int', { min: 0 }), true) : EDITION_0_1.seed;
+  const seed = seedE ? fail(readNumber(ctx, seedE.value, 'seed', 'int', { min: 0 }), true) : ctx.defaults.seed;
   const ckE = get('checkpoint_every');
-  const checkpointEvery = ckE ? fail(readNumber(ctx, ckE.value, 'checkpoint_every', 'count', { min: 1 }), true) : tokens !== undefined ? Math.min(tokens, EDITION_0_1.checkpointEvery) : undefined;
+  const checkpointEvery = ckE ? fail(readNumber(ctx, ckE.value, 'checkpoint_every', 'count', { min: 1 }), true) : tokens !== undefined ? Math.min(tokens, ctx.defaults.checkpointEvery) : undefined;
 
   const data = resolveData(ctx, get('data'), env.data, block);
   if (data === undefined) ok = false;
@@ -194,10 +194,10 @@ function checkStage(ctx: Ctx, block: Block, defaults: Map<string, Entry>, env: E
     seqLen,
     microBatch,
     lr,
-    schedule: schedule ?? { ...EDITION_0_1.schedule.wsd },
-    optimizer: optimizer ?? { ...EDITION_0_1.optimizer, noDecay: [...EDITION_0_1.optimizer.noDecay] },
+    schedule: schedule ?? { ...ctx.defaults.schedule.wsd },
+    optimizer: optimizer ?? { ...ctx.defaults.optimizer, noDecay: [...ctx.defaults.optimizer.noDecay] },
     gradClip,
-    loss: loss ?? { ...EDITION_0_1.loss[kind] },
+    loss: loss ?? { ...ctx.defaults.loss[kind] },
     freeze,
     data,
     seed,
@@ -315,7 +315,7 @@ function readSchedule(ctx: Ctx, e: Entry | undefined): ScheduleIR | undefined {
   const call = readCall(ctx, e.value, 'schedule', SCHEDULES, 'schedule');
   if (!call) return undefined;
   const kind = call.name as ScheduleIR['kind'];
-  const base = EDITION_0_1.schedule[kind];
+  const base = ctx.defaults.schedule[kind];
   const warmup = argNumber(ctx, call, 'warmup', 'fraction');
   const decay = kind === 'wsd' ? argNumber(ctx, call, 'decay', 'fraction') : undefined;
   const minLr = argNumber(ctx, call, 'min_lr_ratio', 'fraction');
@@ -333,7 +333,7 @@ function readOptimizer(ctx: Ctx, e: Entry | undefined): OptimizerIR | undefined 
   if (!e) return undefined;
   const call = readCall(ctx, e.value, 'optimizer', OPTIMIZERS, 'optimizer');
   if (!call) return undefined;
-  const D = EDITION_0_1.optimizer;
+  const D = ctx.defaults.optimizer;
   const b1 = argNumber(ctx, call, 'beta1', 'fraction', { min: 0, max: 1, open: true });
   const b2 = argNumber(ctx, call, 'beta2', 'fraction', { min: 0, max: 1, open: true });
   const eps = argNumber(ctx, call, 'eps', 'float', { min: 0, open: true });
@@ -358,7 +358,7 @@ function readLoss(ctx: Ctx, e: Entry | undefined, kind: StageKind): LossIR | und
   }
   const call: Call | undefined = readCall(ctx, v, 'loss', sigs, `${kind} loss`);
   if (!call) return undefined;
-  const base = EDITION_0_1.loss[kind];
+  const base = ctx.defaults.loss[kind];
   if (call.name === 'frobenius') return { kind: 'frobenius' };
   if (call.name === 'l2') {
     const target = argName(ctx, call, 'target', ['block', 'mixer'] as const, 'alignment target');

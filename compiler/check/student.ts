@@ -5,7 +5,6 @@
 import type { Block, Entry, Span, Value } from '../../grammar/ast.ts';
 import type { DType, LayerIR, MixerIR, MixerKind, StudentIR } from '../ir/types.ts';
 import type { Ctx } from './context.ts';
-import { EDITION_0_1 } from './defaults.ts';
 import { readIndexList } from './layers.ts';
 import type { TeacherFacts } from './teacher.ts';
 import { argName, argNumber, readArgs, readCall, readList, readName, readNumber, unknownName, type Call, type CallSig } from './values.ts';
@@ -70,7 +69,7 @@ function buildMixer(ctx: Ctx, teacher: TeacherFacts, calls: (Call | undefined)[]
   const dtype = arg((c) => argName(ctx, c, 'dtype', DTYPES, 'dtype'), 'dtype');
   const bad = [dState, heads, headDim, groups, kvHeads, expand, conv, chunk, dtype].some((a) => a.span && a.v === undefined);
   const t = teacher.shape;
-  const D = EDITION_0_1.mixer;
+  const D = ctx.defaults.mixer;
   const H = heads.v ?? t.heads;
   const E = expand.v ?? D.expand;
   if (bad || H === undefined || t.dModel === undefined) return undefined;
@@ -120,7 +119,7 @@ function buildMixer(ctx: Ctx, teacher: TeacherFacts, calls: (Call | undefined)[]
 }
 
 function mixerCall(ctx: Ctx, e: Entry | undefined): MixerArgs | undefined {
-  if (!e) return { kind: EDITION_0_1.mixer.kind };
+  if (!e) return { kind: ctx.defaults.mixer.kind };
   const call = readCall(ctx, e.value, 'mixer', MIXERS, 'mixer');
   return call ? { kind: call.name as MixerKind, call } : undefined;
 }
@@ -128,11 +127,13 @@ function mixerCall(ctx: Ctx, e: Entry | undefined): MixerArgs | undefined {
 export function checkStudent(ctx: Ctx, block: Block, teacher: TeacherFacts | undefined): StudentFacts {
   const s = ctx.settings(block, 'student');
   const name = block.name?.text ?? 'student';
-  const facts: StudentFacts = { name, block, layerSpans: [], init: EDITION_0_1.init, mixerSpans: new Map() };
+  const facts: StudentFacts = { name, block, layerSpans: [], init: ctx.defaults.init, mixerSpans: new Map() };
   const initEntry = s.get('init');
   if (initEntry) facts.init = readName(ctx, initEntry.value, 'init', INITS, 'initialisation') ?? facts.init;
   const decay = s.get('decay_init');
   if (decay) facts.decayInit = readNumber(ctx, decay.value, 'decay_init', 'fraction', { min: 0, max: 1, open: true });
+  // The edition's decay start is tuned for mixers copied from attention; a random student keeps its own init.
+  else if (facts.init === 'from_attention') facts.decayInit = ctx.defaults.decayInit;
 
   const mixerEntry = s.get('mixer');
   const base = mixerCall(ctx, mixerEntry);
