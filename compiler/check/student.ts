@@ -131,7 +131,7 @@ export function checkStudent(ctx: Ctx, block: Block, teacher: TeacherFacts | und
   const initEntry = s.get('init');
   if (initEntry) facts.init = readName(ctx, initEntry.value, 'init', INITS, 'initialisation') ?? facts.init;
   const decay = s.get('decay_init');
-  if (decay) facts.decayInit = readNumber(ctx, decay.value, 'decay_init', 'fraction', { min: 0, max: 1, open: true });
+  if (decay) facts.decayInit = readDecayInit(ctx, decay.value);
   // The edition's decay start is tuned for mixers copied from attention; a random student keeps its own init.
   else if (facts.init === 'from_attention') facts.decayInit = ctx.defaults.decayInit;
 
@@ -186,6 +186,19 @@ export function checkStudent(ctx: Ctx, block: Block, teacher: TeacherFacts | und
   if (facts.init === 'from_attention') checkInitFromAttention(ctx, teacher, layers, facts, initEntry);
   facts.layers = layers;
   return facts;
+}
+
+/**
+ * A fraction in (0, 1), or `none`: the reference's projection-only decay (edition 0.1's default), which a spec
+ * of a later edition can only get by writing it.
+ */
+function readDecayInit(ctx: Ctx, v: Value): number | undefined {
+  if (v.type === 'path' && v.parts.length === 1 && !v.args) {
+    if (v.parts[0].text === 'none' && !v.attrs.length) return undefined;
+    ctx.error('MHK0201', v.span, `\`decay_init\` expects a fraction in (0, 1) or \`none\`, found the name \`${v.parts[0].text}\``, { help: 'e.g. `decay_init = 0.9`, or `decay_init = none` for the projection-only decay' });
+    return undefined;
+  }
+  return readNumber(ctx, v, 'decay_init', 'fraction', { min: 0, max: 1, open: true });
 }
 
 /** C ← W_Q needs G·N = teacher q width; x ← W_V and out ← W_O need d_inner = teacher q width. */
