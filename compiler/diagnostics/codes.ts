@@ -78,10 +78,11 @@ calls with arguments is two levels); the limit keeps the parser's recursion boun
   MHK0008: {
     title: 'unsupported edition',
     severity: 'error',
-    explanation: `The edition line names an edition this compiler does not know. Edition 0.1 is the only one so far.
+    explanation: `The edition line names an edition this compiler does not know. Editions 0.1 (the reference MOHAWK
+recipe's defaults) and 0.2 (stage-3 lr 2e-3, decay_init 0.9; docs/language.md §6) exist so far.
 
-    mohawk 0.2    // error
-    mohawk 0.1    // ok`,
+    mohawk 0.3    // error
+    mohawk 0.2    // ok`,
   },
   MHK0009: {
     title: 'malformed number',
