@@ -5,8 +5,9 @@
 # own host thread's dispatch, docs/performance.md §5, so the GPU takes several side by side), with nvidia-smi
 # dmon sampling. Runs stop at LIMIT seconds (default 540). What comes back is one archive, $OUT/runs.tgz (at
 # most 8 files come back from a call): per run metrics.jsonl, ir.json, summary.json, the exported student and
-# its logs; checkpoints stay behind (a resumed call would find them in /tmp/quality-runs while the machine is
-# warm; carry replaces .gpu/quality on every call, so nothing is kept there).
+# its logs, and for a run that did not finish its latest checkpoint. To continue unfinished runs on a later call
+# (a fresh machine), copy that archive to .gpu/quality/resume.tgz before the call: the runs start from it and
+# `runProgram` resumes each from its latest checkpoint (the same plan line gives the same config hash).
 # Usage: bash bench/quality/device/run.sh [PLAN] [LIMIT]
 set -uo pipefail
 D=.gpu/quality
@@ -15,6 +16,7 @@ LIMIT=${2:-540}
 R=/tmp/quality-runs
 L=$R/logs
 mkdir -p "$R" "$L"
+[ -f "$D/resume.tgz" ] && tar -xzf "$D/resume.tgz" -C "$R" && echo "resuming from $D/resume.tgz"
 exec > >(tee "$OUT/log.txt") 2>&1
 t0=$(date +%s)
 stamp() { echo "== $(date +%T) +$(( $(date +%s) - t0 ))s $*"; }
@@ -44,5 +46,11 @@ for d in "$R"/*/; do
   echo "$n: $(tail -n 1 "$d/metrics.jsonl" 2>/dev/null | cut -c1-160)"
 done
 for f in "$L"/*.err; do grep -q '^error' "$f" && { echo "---- $f"; tail -n 4 "$f"; }; done
-(cd "$R" && tar --exclude='*/checkpoints' -czf "$OUT/runs.tgz" .) && ls -la "$OUT/runs.tgz"
+keep=()
+for d in "$R"/*/; do
+  n=$(basename "$d"); [ "$n" = logs ] && { keep+=(logs); continue; }
+  for f in metrics.jsonl ir.json latest summary.json student; do [ -e "$d/$f" ] && keep+=("$n/$f"); done
+  if [ ! -f "$d/summary.json" ] && [ -f "$d/latest" ]; then keep+=("$n/$(cat "$d/latest")"); fi
+done
+(cd "$R" && tar -czf "$OUT/runs.tgz" "${keep[@]}") && ls -la "$OUT/runs.tgz"
 stamp done

@@ -21,9 +21,11 @@ import { PROGRAM as ref123_2750k } from '../../../generated/ref-123-2750k/progra
 import { PROGRAM as ref123_11m } from '../../../generated/ref-123-11m/program/run.ts';
 import { PROGRAM as ref123_44m } from '../../../generated/ref-123-44m/program/run.ts';
 import { PROGRAM as refHybrid_11m } from '../../../generated/ref-hybrid-11m/program/run.ts';
+import { PROGRAM as refHybrid_44m } from '../../../generated/ref-hybrid-44m/program/run.ts';
 import { PROGRAM as refS23_11m } from '../../../generated/ref-s23-11m/program/run.ts';
 import { PROGRAM as refS3_11m } from '../../../generated/ref-s3-11m/program/run.ts';
 import { PROGRAM as refS3_2750k } from '../../../generated/ref-s3-2750k/program/run.ts';
+import { PROGRAM as refS3_44m } from '../../../generated/ref-s3-44m/program/run.ts';
 import { registerKernelTable } from '../../../runtime/kernels/registry.ts';
 import { runProgram } from '../../../runtime/program/run-program.ts';
 import type { Program, ProgramStage } from '../../../runtime/program/types.ts';
@@ -41,6 +43,8 @@ const PROGRAMS: Record<string, Program> = {
   'ref-s3-11m': refS3_11m,
   'ref-hybrid-11m': refHybrid_11m,
   'ref-123-44m': ref123_44m,
+  'ref-s3-44m': refS3_44m,
+  'ref-hybrid-44m': refHybrid_44m,
 };
 
 const RUNNERS = { matrix_orientation: matrixOrientation, hidden_state_alignment: hiddenStateAlignment, end_to_end: endToEnd } as const;
