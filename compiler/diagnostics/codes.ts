@@ -48,10 +48,10 @@ first one first: later ones may follow from it.
   MHK0004: {
     title: 'missing edition line',
     severity: 'error',
-    explanation: `Every spec starts with its edition, \`mohawk 0.1\`. The edition pins the defaults and the checker
-rules, so that a spec keeps its meaning when a later compiler changes a default.
+    explanation: `Every spec starts with its edition, \`mohawk 0.1\` or \`mohawk 0.2\`. The edition pins the defaults and
+the checker rules, so that a spec keeps its meaning when a later compiler changes a default (docs/language.md §6).
 
-    mohawk 0.1          // first line of every spec`,
+    mohawk 0.2          // first line of every spec`,
   },
   MHK0005: {
     title: 'entries on one line need a comma',
