@@ -15,7 +15,6 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StageIR } from '../../../compiler/ir/types.ts';
 import { KERNELS } from '../../../generated/kernels/dispatch.ts';
 import { PROGRAM as ref123_2750k } from '../../../generated/ref-123-2750k/program/run.ts';
 import { PROGRAM as ref123_11m } from '../../../generated/ref-123-11m/program/run.ts';
@@ -28,12 +27,10 @@ import { PROGRAM as refS3_2750k } from '../../../generated/ref-s3-2750k/program/
 import { PROGRAM as refS3_44m } from '../../../generated/ref-s3-44m/program/run.ts';
 import { registerKernelTable } from '../../../runtime/kernels/registry.ts';
 import { runProgram } from '../../../runtime/program/run-program.ts';
-import type { Program, ProgramStage } from '../../../runtime/program/types.ts';
+import type { Program } from '../../../runtime/program/types.ts';
 import { silentProgress } from '../../../runtime/run/progress.ts';
-import { endToEnd } from '../../../runtime/stages/end-to-end.ts';
-import { hiddenStateAlignment } from '../../../runtime/stages/hidden-state-alignment.ts';
-import { matrixOrientation } from '../../../runtime/stages/matrix-orientation.ts';
 import type { BackendName } from '../../../runtime/tensor/backend.ts';
+import { changedProgram, type Changes } from './changes.ts';
 
 const PROGRAMS: Record<string, Program> = {
   'ref-123-2750k': ref123_2750k,
@@ -46,40 +43,6 @@ const PROGRAMS: Record<string, Program> = {
   'ref-s3-44m': refS3_44m,
   'ref-hybrid-44m': refHybrid_44m,
 };
-
-const RUNNERS = { matrix_orientation: matrixOrientation, hidden_state_alignment: hiddenStateAlignment, end_to_end: endToEnd } as const;
-
-/** Recipe changes, each one a spec value (docs/quality.md lists the spec line for each). */
-export interface Changes {
-  /** student `decay_init`. */
-  decayInit?: number;
-  /** Per stage: lr, tokens, batch (sequences per step), stage-2 loss target. */
-  stages?: Record<string, { lr?: number; tokens?: number; batch?: number; target?: 'block' | 'mixer' }>;
-}
-
-export function changedProgram(base: Program, changes: Changes, drop: readonly string[], micro?: number): Program {
-  const student = changes.decayInit === undefined ? base.student : { ...base.student, decayInit: changes.decayInit };
-  const kept = base.stages.filter((s) => !drop.includes(s.STAGE.name));
-  const stages: ProgramStage[] = kept.map((s, i) => {
-    const c = changes.stages?.[s.STAGE.name] ?? {};
-    const stage: StageIR = { ...s.STAGE };
-    if (c.lr !== undefined) stage.lr = c.lr;
-    if (c.tokens !== undefined) stage.tokens = c.tokens;
-    if (c.batch !== undefined) stage.batchTokens = c.batch * stage.seqLen;
-    if (c.target !== undefined) {
-      if (stage.loss.kind !== 'l2') throw new Error(`stage ${stage.name}: a target applies to l2 losses only`);
-      stage.loss = { ...stage.loss, target: c.target };
-    }
-    if (micro !== undefined) stage.microBatch = Math.min(micro, stage.batchTokens / stage.seqLen);
-    if (i === 0) delete stage.after;
-    else stage.after = kept[i - 1].STAGE.name;
-    const run = RUNNERS[stage.kind];
-    return { STAGE: stage, define: (ctx) => run(ctx, stage) };
-  });
-  for (const name of Object.keys(changes.stages ?? {}))
-    if (!kept.some((s) => s.STAGE.name === name)) throw new Error(`--set names stage '${name}', which this run does not have`);
-  return { ...base, student, stages };
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

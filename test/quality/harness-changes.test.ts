@@ -1,0 +1,63 @@
+/**
+ * The GPU quality harness applies recipe changes to a generated reference program without the compiler
+ * (bench/quality/device/changes.ts). Its results are reported as the specs that reproduce them
+ * (docs/quality.md §3), so the changed program must be the program the compiler makes from that spec: the
+ * plan-2 lines `cA-11m` and `s-cA` against specs/stories260k-11m.mohawk and specs/stories260k.mohawk.
+ * Checkpoint spacing is left out of the comparison: the harness keeps the base program's, a spec caps it at
+ * the stage budget, and neither changes a trained weight.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { changedProgram, type Changes } from '../../bench/quality/device/changes.ts';
+import { compileForBuild } from '../../compiler/emit/build.ts';
+import type { StageIR } from '../../compiler/ir/types.ts';
+import { PROGRAM as REF_123_11M } from '../../generated/ref-123-11m/program/run.ts';
+import { PROGRAM as REF_123_2750K } from '../../generated/ref-123-2750k/program/run.ts';
+import type { Program } from '../../runtime/program/types.ts';
+import { REPO_ROOT } from '../helpers/paths.ts';
+
+function recipe(stages: readonly StageIR[]) {
+  return stages.map((s) => {
+    const { source: _source, checkpointEvery: _every, ...rest } = s;
+    return rest;
+  });
+}
+
+function specIr(name: string) {
+  const ir = compileForBuild(join(REPO_ROOT, 'specs', name), REPO_ROOT).ir;
+  if (!ir) throw new Error(`specs/${name} does not compile`);
+  return ir;
+}
+
+function changedIr(base: Program, changes: Changes, drop: string[]) {
+  const p = changedProgram(base, changes, drop);
+  return { student: p.student, data: p.data, teacher: p.teacher, stages: p.stages.map((s) => s.STAGE) };
+}
+
+describe('quality harness: recipe changes equal the spec that states them', () => {
+  const ours = (alignTokens: number): Changes => ({ decayInit: 0.9, stages: { align: { tokens: alignTokens }, distil: { lr: 0.002 } } });
+
+  it.each([
+    ['stories260k-11m.mohawk', REF_123_11M, 3_000_000],
+    ['stories260k.mohawk', REF_123_2750K, 750_000],
+  ] as const)('%s', (spec, base, alignTokens) => {
+    const want = specIr(spec);
+    const got = changedIr(base, ours(alignTokens), ['orient']);
+    expect(got.student).toEqual(want.student);
+    expect(got.data).toEqual(want.data);
+    expect(got.teacher).toEqual(want.teacher);
+    expect(recipe(got.stages)).toEqual(recipe(want.stages));
+    expect(want.student.decayInit).toBe(0.9);
+    expect(want.stages.map((s) => s.lr)).toEqual([1e-3, 2e-3]);
+  });
+
+  it('refuses a change to a stage the run does not have', () => {
+    expect(() => changedProgram(REF_123_11M, { stages: { orient: { lr: 1 } } }, ['orient'])).toThrow(/does not have/);
+  });
+
+  it('takes the micro-batch from the command, never above the step', () => {
+    const p = changedProgram(REF_123_2750K, { stages: { distil: { batch: 32 } } }, [], 64);
+    expect(p.stages.map((s) => s.STAGE.microBatch)).toEqual([64, 64, 32]);
+    expect(p.stages[2].STAGE.batchTokens).toBe(32 * 256);
+  });
+});
