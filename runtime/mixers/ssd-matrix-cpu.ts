@@ -58,7 +58,7 @@ export function ssdMatrixCpu(logA: tf.Tensor, B: tf.Tensor, C: tf.Tensor, D: tf.
 }
 
 export function matrixForward(s: MatrixShape, logA: Float32Array, B: Float32Array, C: Float32Array, D: Float32Array): Float32Array {
-  const { b, t, h, g, n } = s;
+  const { b, t, h, g } = s;
   const r = h / g;
   const tt = t * t;
   const M = scratch32('matrix.M', b * h * tt);
@@ -66,17 +66,9 @@ export function matrixForward(s: MatrixShape, logA: Float32Array, B: Float32Arra
   const S = scratch64('matrix.S', tt); // C_i·B_j of one (batch, group), lower triangle
   for (let bi = 0; bi < b; bi++)
     for (let gi = 0; gi < g; gi++) {
-      for (let i = 0; i < t; i++) {
-        const ci = ((bi * t + i) * g + gi) * n;
-        for (let j = 0; j <= i; j++) {
-          const bj = ((bi * t + j) * g + gi) * n;
-          let acc = 0;
-          for (let k = 0; k < n; k++) acc += C[ci + k] * B[bj + k];
-          S[i * t + j] = acc;
-        }
-      }
+      groupScores(S, C, B, bi, gi, s);
       for (let hi = gi * r; hi < (gi + 1) * r; hi++) {
-        for (let k = 0; k < t; k++) alpha[k] = Math.exp(logA[(bi * t + k) * h + hi]);
+        headDecays(alpha, logA, bi, hi, s);
         const base = (bi * h + hi) * tt;
         const dh = D[hi];
         for (let i = 0; i < t; i++) {
@@ -113,17 +105,9 @@ export function matrixBackward(
   const S = scratch64('matrix.S', tt);
   for (let bi = 0; bi < b; bi++)
     for (let gi = 0; gi < g; gi++) {
-      for (let i = 0; i < t; i++) {
-        const ci = ((bi * t + i) * g + gi) * n;
-        for (let j = 0; j <= i; j++) {
-          const bj = ((bi * t + j) * g + gi) * n;
-          let acc = 0;
-          for (let k = 0; k < n; k++) acc += C[ci + k] * B[bj + k];
-          S[i * t + j] = acc;
-        }
-      }
+      groupScores(S, C, B, bi, gi, s);
       for (let hi = gi * r; hi < (gi + 1) * r; hi++) {
-        for (let k = 0; k < t; k++) alpha[k] = Math.exp(logA[(bi * t + k) * h + hi]);
+        headDecays(alpha, logA, bi, hi, s);
         colAcc.fill(0);
         const base = (bi * h + hi) * tt;
         for (let i = 0; i < t; i++) {
@@ -254,4 +238,22 @@ return { dlogA, dB: Float32Array.from(dB), dC: Float32Array.from(dC), dD: Float3
     generated.set(n, k);
   }
   return k;
+}
+
+/** S[i·t + j] = C_i·B_j for j ≤ i, one (batch, group): shared by the forward and the backward (which recomputes it). */
+function groupScores(S: Float64Array, C: Float32Array, B: Float32Array, bi: number, gi: number, { t, g, n }: MatrixShape): void {
+  for (let i = 0; i < t; i++) {
+    const ci = ((bi * t + i) * g + gi) * n;
+    for (let j = 0; j <= i; j++) {
+      const bj = ((bi * t + j) * g + gi) * n;
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += C[ci + k] * B[bj + k];
+      S[i * t + j] = acc;
+    }
+  }
+}
+
+/** alpha[k] = exp(logA) of one (batch, head) at every position k. */
+function headDecays(alpha: Float64Array, logA: Float32Array, bi: number, hi: number, { t, h }: MatrixShape): void {
+  for (let k = 0; k < t; k++) alpha[k] = Math.exp(logA[(bi * t + k) * h + hi]);
 }
