@@ -15,10 +15,7 @@ exec > >(tee "$OUT/log.txt") 2>&1
 t0=$(date +%s)
 stamp() { echo "== $(date +%T) +$(( $(date +%s) - t0 ))s $*"; }
 stamp start; nproc; nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,utilization.gpu --format=csv
-source "$D/unpack.sh" "$D"
-mkdir -p "$D/node_modules" && cp -r "$D/webgpu" "$D/node_modules/webgpu"
-ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -f $ICD ] && [ ! -f /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ ! -f /etc/vulkan/icd.d/nvidia_icd.json ]; then export VK_DRIVER_FILES=$ICD; fi
+source bench/peers/device/gpu-node-env.sh "$D"
 "$NODE" --version; python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available())'
 SIZES=1024 timeout 30 "$NODE" "$D/probe.mjs" > "$R/probe.txt" 2>&1; cat "$R/probe.txt"
 
