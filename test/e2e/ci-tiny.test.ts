@@ -6,7 +6,6 @@
  *  - stages 1+2+3 end far below stage 3 alone (≥ 0.25 nats) and below the untrained student;
  *  - the run directory holds the exported student (safetensors + config.json) and summary.json.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,27 +13,15 @@ import { compileForBuild } from '../../compiler/emit/build.ts';
 import { loadCheckpoint } from '../../runtime/io/checkpoint.ts';
 import { loadTokenizer } from '../../runtime/io/tokenizers/index.ts';
 import { evaluateModel } from '../../runtime/program/evaluate.ts';
-import type { ProgramResult } from '../../runtime/program/run-program.ts';
 import { buildStudent } from '../../runtime/student/build.ts';
 import { useBackend } from '../../runtime/tensor/backend.ts';
 import { REPO_ROOT, TEACHER_BIN, TOKENIZER_BIN, VALID_TXT } from '../helpers/paths.ts';
-import { MOHAWKC, mean, readMetrics, scratchProject, specWithStages, writeSpec } from './helpers.ts';
+import { mean, readMetrics, scratchProject, specWithStages, trainJson, writeSpec } from './helpers.ts';
 
 const dir = scratchProject('ci-tiny');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const CI_TINY = join(REPO_ROOT, 'specs', 'ci-tiny.mohawk');
-
-function train(spec: string, run: string): Promise<{ code: number | null; result?: ProgramResult; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MOHAWKC, 'train', spec, '--out', 'generated', '--run', run, '--json'], { cwd: dir });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => resolve({ code, stderr: err, result: code === 0 ? (JSON.parse(out) as ProgramResult) : undefined }));
-  });
-}
 
 describe('ci-tiny: MOHAWK stages on the real teacher', () => {
   it('each stage learns; stages 1+2+3 beat stage 3 alone at equal tokens and the untrained student', async () => {
@@ -43,7 +30,7 @@ describe('ci-tiny: MOHAWK stages on the real teacher', () => {
     const s3 = writeSpec(dir, 'ci-tiny-s3.mohawk', specWithStages(`stage distil : end_to_end {\n  tokens = ${total}\n}`));
 
     // Both trainings at once: one per core.
-    const [full, only3] = await Promise.all([train(CI_TINY, 'runs/full'), train(s3, 'runs/s3')]);
+    const [full, only3] = await Promise.all([trainJson(dir, CI_TINY, 'runs/full'), trainJson(dir, s3, 'runs/s3')]);
     expect(full.code, full.stderr).toBe(0);
     expect(only3.code, only3.stderr).toBe(0);
     const a = full.result!;

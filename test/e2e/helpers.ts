@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProgramResult } from '../../runtime/program/run-program.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 
 export const MOHAWKC = join(REPO_ROOT, 'bin', 'mohawkc.mjs');
@@ -15,6 +16,21 @@ export function scratchProject(tag: string): string {
 export function runMohawkc(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [MOHAWKC, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * `mohawkc train SPEC --out generated --run RUN --json [extra]` in `cwd` without blocking the test's thread
+ * (two trainings can run at once, one per core); the parsed result when it exits 0.
+ */
+export function trainJson(cwd: string, spec: string, run: string, extra: string[] = []): Promise<{ code: number | null; result?: ProgramResult; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MOHAWKC, 'train', spec, '--out', 'generated', '--run', run, ...extra, '--json'], { cwd });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => resolve({ code, stderr: err, result: code === 0 ? (JSON.parse(out) as ProgramResult) : undefined }));
+  });
 }
 
 export function startMohawkc(args: string[], cwd: string): ChildProcess {

@@ -10,13 +10,11 @@
  * margin for other CPUs' float rounding. A bug in a stage, the init, the data or the losses moves it by far more
  * (the same budget without stages 1–2 scores ~0.5 nats worse, docs/results.md).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ProgramResult } from '../../runtime/program/run-program.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
-import { MOHAWKC, scratchProject, writeSpec } from '../e2e/helpers.ts';
+import { scratchProject, trainJson, writeSpec } from '../e2e/helpers.ts';
 
 /**
  * Measured on the 2-core development machine (wasm, 2 workers) on 2026-11-29:
@@ -47,21 +45,10 @@ export function reducedSpec(): string {
   return out;
 }
 
-function train(spec: string): Promise<{ code: number | null; result?: ProgramResult; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MOHAWKC, 'train', spec, '--out', 'generated', '--run', 'runs/reduced', '--eval-max', '200', '--json'], { cwd: dir });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => resolve({ code, stderr: err, result: code === 0 ? (JSON.parse(out) as ProgramResult) : undefined }));
-  });
-}
-
 describe('quality: the reference recipe at a reduced budget', () => {
   it('scores within the measured bound on 200 valid paragraphs', async () => {
     const spec = writeSpec(dir, 'ref-123-reduced.mohawk', reducedSpec());
-    const r = await train(spec);
+    const r = await trainJson(dir, spec, 'runs/reduced', ['--eval-max', '200']);
     expect(r.code, r.stderr).toBe(0);
     const e = r.result!.eval!;
     expect(r.result!.stages.map((s) => s.tokens)).toEqual([16384, 32768, 131072]);
