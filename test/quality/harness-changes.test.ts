@@ -55,6 +55,12 @@ describe('quality harness: recipe changes equal the spec that states them', () =
     expect(() => changedProgram(REF_123_11M, { stages: { orient: { lr: 1 } } }, ['orient'])).toThrow(/does not have/);
   });
 
+  it("sets every stage's checkpoint spacing, and nothing else", () => {
+    const p = changedProgram(REF_123_11M, { checkpointEvery: 262_144 }, []);
+    expect(p.stages.map((s) => s.STAGE.checkpointEvery)).toEqual([262_144, 262_144, 262_144]);
+    expect(recipe(p.stages.map((s) => s.STAGE))).toEqual(recipe(REF_123_11M.stages.map((s) => s.STAGE)));
+  });
+
   it('takes the micro-batch from the command, never above the step', () => {
     const p = changedProgram(REF_123_2750K, { stages: { distil: { batch: 32 } } }, [], 64);
     expect(p.stages.map((s) => s.STAGE.microBatch)).toEqual([64, 64, 32]);

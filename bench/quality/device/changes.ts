@@ -15,6 +15,11 @@ const RUNNERS = { matrix_orientation: matrixOrientation, hidden_state_alignment:
 export interface Changes {
   /** student `decay_init`. */
   decayInit?: number;
+  /**
+   * Every stage's `checkpoint_every` (tokens). Shorter spacing loses less when a device call's time limit
+   * kills a run mid-stage (it resumes on the next call); it changes no trained weight.
+   */
+  checkpointEvery?: number;
   /** Per stage: lr, tokens, batch (sequences per step), stage-2 loss target. */
   stages?: Record<string, { lr?: number; tokens?: number; batch?: number; target?: 'block' | 'mixer' }>;
 }
@@ -26,6 +31,7 @@ export function changedProgram(base: Program, changes: Changes, drop: readonly s
     const c = changes.stages?.[s.STAGE.name] ?? {};
     const stage: StageIR = { ...s.STAGE };
     if (c.lr !== undefined) stage.lr = c.lr;
+    if (changes.checkpointEvery !== undefined) stage.checkpointEvery = changes.checkpointEvery;
     if (c.tokens !== undefined) stage.tokens = c.tokens;
     if (c.batch !== undefined) stage.batchTokens = c.batch * stage.seqLen;
     if (c.target !== undefined) {
