@@ -20,6 +20,8 @@ export interface Changes {
    * kills a run mid-stage (it resumes on the next call); it changes no trained weight.
    */
   checkpointEvery?: number;
+  /** The spec's `seed` (defaults and data blocks): the student's random init and every stage's batch stream. */
+  seed?: number;
   /** Per stage: lr, tokens, batch (sequences per step), stage-2 loss target. */
   stages?: Record<string, { lr?: number; tokens?: number; batch?: number; target?: 'block' | 'mixer' }>;
 }
@@ -32,6 +34,7 @@ export function changedProgram(base: Program, changes: Changes, drop: readonly s
     const stage: StageIR = { ...s.STAGE };
     if (c.lr !== undefined) stage.lr = c.lr;
     if (changes.checkpointEvery !== undefined) stage.checkpointEvery = changes.checkpointEvery;
+    if (changes.seed !== undefined) stage.seed = changes.seed;
     if (c.tokens !== undefined) stage.tokens = c.tokens;
     if (c.batch !== undefined) stage.batchTokens = c.batch * stage.seqLen;
     if (c.target !== undefined) {
@@ -46,5 +49,6 @@ export function changedProgram(base: Program, changes: Changes, drop: readonly s
   });
   for (const name of Object.keys(changes.stages ?? {}))
     if (!kept.some((s) => s.STAGE.name === name)) throw new Error(`--set names stage '${name}', which this run does not have`);
-  return { ...base, student, stages };
+  const data = changes.seed === undefined ? base.data : base.data.map((d) => ({ ...d, seed: changes.seed as number }));
+  return { ...base, student, data, stages };
 }
