@@ -27,14 +27,35 @@ export interface Batch {
 /** Returns `length` tokens (BOS first, as the teacher would start a sequence), using only `rng` for randomness. */
 export type TeacherSampler = (rng: Rng, length: number) => ArrayLike<number> | Promise<ArrayLike<number>>;
 
+/**
+ * Teacher rows decoded `rows` at a time: one batched decode of 256 positions costs about what one row does
+ * (each position is a single small step), so a pool of 64 rows is ~64× cheaper per row than row by row. Each
+ * block is sampled from its own Rng, seeded by one draw of the source's Rng, so the source's state (that seed
+ * and how many rows of the block were used) regenerates the block exactly on resume.
+ */
+export interface TeacherPool {
+  rows: number;
+  sample: (rng: Rng, length: number, rows: number) => Promise<ArrayLike<number>[]>;
+}
+
 export type SourcePart =
   | { kind: 'text'; name?: string; tokens: Int32Array; weight?: number }
-  | { kind: 'teacher'; name?: string; sampler: TeacherSampler; weight?: number };
+  | { kind: 'teacher'; name?: string; sampler: TeacherSampler; weight?: number }
+  | { kind: 'teacher'; name?: string; pool: TeacherPool; weight?: number };
 
 export interface RandomWindowState {
   kind: 'random-windows';
   rng: RngState;
   batches: number;
+  /** Per pooled teacher part (by index): the current block's seed and the rows of it already used. */
+  pools?: Record<number, { seed: number; used: number }>;
+}
+
+interface PoolBlock {
+  seed: number;
+  used: number;
+  /** null after a restore until the block is regenerated from its seed. */
+  rows: ArrayLike<number>[] | null;
 }
 
 export interface RandomWindowOptions {
@@ -49,6 +70,7 @@ export interface RandomWindowOptions {
 export class RandomWindowSource {
   private rng: Rng;
   private drawn = 0;
+  private pools = new Map<number, PoolBlock>();
   private readonly cumulative: number[];
   readonly batch: number;
   readonly seqLen: number;
@@ -81,17 +103,21 @@ export class RandomWindowSource {
   }
 
   state(): RandomWindowState {
-    return { kind: 'random-windows', rng: this.rng.state(), batches: this.drawn };
+    const out: RandomWindowState = { kind: 'random-windows', rng: this.rng.state(), batches: this.drawn };
+    if (this.pools.size > 0) out.pools = Object.fromEntries([...this.pools].map(([i, b]) => [i, { seed: b.seed, used: b.used }]));
+    return out;
   }
 
   restore(s: RandomWindowState): void {
     if (s?.kind !== 'random-windows') throw new Error(`data state: expected kind 'random-windows', got ${JSON.stringify(s?.kind)}`);
     this.rng = Rng.fromState(s.rng);
     this.drawn = s.batches;
+    this.pools = new Map(Object.entries(s.pools ?? {}).map(([i, b]) => [Number(i), { seed: b.seed, used: b.used, rows: null }]));
   }
 
   /** The next batch; for sources whose teacher sampler is synchronous (text-only sources always are). */
   next(): Batch {
+    if (this.parts.some((p) => 'pool' in p)) throw new Error('RandomWindowSource.next(): a pooled teacher part decodes asynchronously; use nextAsync()');
     const saved = this.rng.state();
     const out = this.empty();
     for (let r = 0; r < this.batch; r++) {
@@ -136,7 +162,21 @@ export class RandomWindowSource {
       const o = this.rng.int(p.tokens.length - T - 1);
       return p.tokens.subarray(o, o + T + 1);
     }
+    if ('pool' in p) return this.poolRow(i, p.pool);
     return p.sampler(this.rng, T + 1);
+  }
+
+  private async poolRow(i: number, pool: TeacherPool): Promise<ArrayLike<number>> {
+    let block = this.pools.get(i);
+    if (!block || block.used >= pool.rows) {
+      block = { seed: this.rng.int(2 ** 32), used: 0, rows: null };
+      this.pools.set(i, block);
+    }
+    if (!block.rows) {
+      block.rows = await pool.sample(Rng.fromSeed(block.seed, 'teacher-pool'), this.seqLen + 1, pool.rows);
+      if (block.rows.length !== pool.rows) throw new Error(`teacher pool for part '${this.parts[i].name ?? i}' returned ${block.rows.length} rows, expected ${pool.rows}`);
+    }
+    return block.rows[block.used++];
   }
 
   private fill(out: Batch, r: number, part: number, row: ArrayLike<number>): void {

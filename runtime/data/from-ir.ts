@@ -7,7 +7,7 @@
 import type { DataSourceIR } from '../../compiler/ir/types.ts';
 import { type DataDirOptions, resolveDataPath } from '../io/data-dir.ts';
 import type { Tokenizer } from '../io/tokenizers/index.ts';
-import { RandomWindowSource, type SourcePart, type TeacherSampler } from './batches.ts';
+import { RandomWindowSource, type SourcePart, type TeacherPool, type TeacherSampler } from './batches.ts';
 import { loadTokenizedFile } from './token-cache.ts';
 import type { TextProtocol } from './tokenize.ts';
 
@@ -29,8 +29,10 @@ export interface BuildSourceOptions {
   stream?: string;
   dataDir?: DataDirOptions;
   cacheDir?: string | false;
-  /** Needed when a teacher_samples source is used: makes a sampler for its settings. */
+  /** Needed when a teacher_samples source is used: makes a sampler for its settings (one row per call)… */
   teacherSampler?: (settings: { temperature: number; topP: number }) => TeacherSampler;
+  /** …or a pool that decodes many rows at once (preferred when both are given; batches.ts TeacherPool). */
+  teacherPool?: (settings: { temperature: number; topP: number }) => TeacherPool;
 }
 
 export function batchSourceFromIR(sources: DataSourceIR[], name: string, opts: BuildSourceOptions): RandomWindowSource {
@@ -57,8 +59,10 @@ export function batchSourceFromIR(sources: DataSourceIR[], name: string, opts: B
   const streams = new Map<string, Int32Array>();
   const parts: SourcePart[] = leaves.map(({ source, weight }) => {
     if (source.kind === 'teacher_samples') {
+      const settings = { temperature: source.temperature ?? 1, topP: source.topP ?? 1 };
+      if (opts.teacherPool) return { kind: 'teacher', name: source.name, weight, pool: opts.teacherPool(settings) };
       if (!opts.teacherSampler) throw new DataSourceError(`data source '${source.name}' samples the teacher, but no teacher sampler was provided`);
-      return { kind: 'teacher', name: source.name, weight, sampler: opts.teacherSampler({ temperature: source.temperature ?? 1, topP: source.topP ?? 1 }) };
+      return { kind: 'teacher', name: source.name, weight, sampler: opts.teacherSampler(settings) };
     }
     if (!source.path) throw new DataSourceError(`text source '${source.name}' has no path`);
     const key = `${source.path}\u0000${source.protocol}`;

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSourceIR, StageIR } from '../../compiler/ir/types.ts';
-import { RandomWindowSource, type Batch, type TeacherSampler } from '../data/batches.ts';
+import { RandomWindowSource, type Batch, type TeacherPool } from '../data/batches.ts';
 import { batchSourceFromIR } from '../data/from-ir.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
@@ -215,7 +215,7 @@ export function stageTokens(
     seed: stage.seed,
     dataDir: { data: options.dataDir },
     cacheDir: options.tokenCacheDir,
-    teacherSampler: (settings) => teacherSampler(teacher, settings, tokenizer.bos ?? 1),
+    teacherPool: (settings) => teacherPool(teacher, settings, tokenizer.bos ?? 1),
   });
   source.restore({ kind: 'random-windows', rng: Rng.fromSeed(stage.seed, `data/${stage.name}`).state(), batches: 0 });
   return {
@@ -225,10 +225,13 @@ export function stageTokens(
   };
 }
 
-function teacherSampler(teacher: TransformerLM, settings: { temperature: number; topP: number }, bos: number): TeacherSampler {
-  return async (rng, length) => {
-    const [row] = await sampleSequences(teacher, { batch: 1, length, coin: () => rng.float(), startToken: bos, ...settings });
-    return row;
+/** Teacher rows for distillation data, decoded 64 at a time (runtime/data/batches.ts TeacherPool). */
+export const TEACHER_POOL_ROWS = 64;
+
+function teacherPool(teacher: TransformerLM, settings: { temperature: number; topP: number }, bos: number): TeacherPool {
+  return {
+    rows: TEACHER_POOL_ROWS,
+    sample: (rng, length, rows) => sampleSequences(teacher, { batch: rows, length, coin: () => rng.float(), startToken: bos, ...settings }),
   };
 }
 

@@ -37,6 +37,10 @@ describe('batch sources from the IR', () => {
     });
     expect(settings).toEqual([{ temperature: 0.8, topP: 0.9 }]);
     expect(mix.parts.map((p) => [p.name, p.kind, p.weight])).toEqual([['train', 'text', 0.75], ['teach', 'teacher', 0.25]]);
+    // Given a pool factory too, the teacher part decodes through the pool (a block of rows per decode).
+    const pool = { rows: 8, sample: async () => [] };
+    const pooled = batchSourceFromIR(sources, 'both', { tokenizer, batch: 8, seqLen: 16, dataDir: { data: DATA_DIR }, cacheDir, teacherSampler: () => fakeSampler, teacherPool: () => pool });
+    expect(pooled.parts.map((p) => ('pool' in p ? p.pool : undefined))).toEqual([undefined, pool]);
     expect(mix.state().rng).toEqual(batchSourceFromIR(sources, 'train', { tokenizer, batch: 1, seqLen: 16, seed: 11, dataDir: { data: DATA_DIR }, cacheDir }).state().rng);
     const staged = batchSourceFromIR(sources, 'train', { tokenizer, batch: 1, seqLen: 16, seed: 11, stream: 'data/stage1', dataDir: { data: DATA_DIR }, cacheDir });
     expect(staged.state().rng).toEqual(Rng.fromSeed(11, 'data/stage1').state());

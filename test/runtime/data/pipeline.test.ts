@@ -190,6 +190,50 @@ describe('RandomWindowSource', () => {
     expect(rowsOf(await asyncSrc.nextAsync())).toEqual(rowsOf(fresh.next()));
   });
 
+  it('a pooled teacher part decodes its rows a block at a time, each block from a seed the source draws; resume regenerates the block', async () => {
+    const calls: { length: number; rows: number }[] = [];
+    // A stand-in for a batched teacher decode: every row BOS, then tokens from the block's own rng.
+    const sample = async (rng: Rng, length: number, rows: number) => {
+      calls.push({ length, rows });
+      return Array.from({ length: rows }, () => Int32Array.from({ length }, (_, i) => (i === 0 ? 1 : 1000 + rng.int(100))));
+    };
+    const mk = () =>
+      new RandomWindowSource({
+        parts: [
+          { kind: 'text', name: 'train', tokens: stream, weight: 1 },
+          { kind: 'teacher', name: 'teacher', pool: { rows: 16, sample }, weight: 1 },
+        ],
+        batch: 8,
+        seqLen: 8,
+        seed: 3,
+      });
+    const src = mk();
+    expect(() => src.next()).toThrow(/pooled teacher part .* use nextAsync/);
+    const batches: Batch[] = [];
+    for (let k = 0; k < 10; k++) batches.push(await src.nextAsync());
+    const teacherRows = batches.flatMap((b) => [...b.parts]).filter((p) => p === 1).length;
+    // ~40 of the 80 rows are the teacher's; each block of 16 is decoded once, all rows of length seqLen + 1.
+    expect(teacherRows).toBeGreaterThan(20);
+    expect(calls.length).toBe(Math.ceil(teacherRows / 16));
+    expect(calls.every((c) => c.length === 9 && c.rows === 16)).toBe(true);
+    // The rows are the blocks' rows in order: replay the blocks from the seeds in the saved states.
+    const state = src.state();
+    expect(Object.keys(state.pools ?? {})).toEqual(['1']);
+    expect(state.pools?.[1].used).toBe(teacherRows - 16 * (calls.length - 1));
+    const block = await sample(Rng.fromSeed(state.pools![1].seed, 'teacher-pool'), 9, 16);
+    const last = batches[9];
+    const lastTeacher = [...last.parts].lastIndexOf(1);
+    expect([...last.inputs.subarray(lastTeacher * 8, lastTeacher * 8 + 8)]).toEqual([...block[state.pools![1].used - 1].subarray(0, 8)]);
+    // Resume mid-block on a fresh source: the block is decoded again from its seed, the batches are identical.
+    const expected = [await src.nextAsync(), await src.nextAsync()].map(rowsOf);
+    const again = mk();
+    again.restore(JSON.parse(JSON.stringify(state)));
+    expect([await again.nextAsync(), await again.nextAsync()].map(rowsOf)).toEqual(expected);
+    // A pool that returns the wrong number of rows is named.
+    const bad = new RandomWindowSource({ parts: [{ kind: 'teacher', name: 'teach', pool: { rows: 4, sample: async () => [[1, 2, 3]] }, weight: 1 }], batch: 1, seqLen: 2, seed: 0 });
+    await expect(bad.nextAsync()).rejects.toThrow(/teacher pool for part 'teach' returned 1 rows, expected 4/);
+  });
+
   it('rejects bad configurations and a sampler returning the wrong length', () => {
     expect(() => new RandomWindowSource({ parts: [{ kind: 'text', tokens: new Int32Array(10) }], batch: 1, seqLen: 9, seed: 0 })).toThrow(/fewer than seqLen \+ 2/);
     expect(() => new RandomWindowSource({ parts: [{ kind: 'text', tokens: stream, weight: 0 }], batch: 1, seqLen: 9, seed: 0 })).toThrow(/sum to 0/);
