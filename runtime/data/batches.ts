@@ -28,8 +28,8 @@ export interface Batch {
 export type TeacherSampler = (rng: Rng, length: number) => ArrayLike<number> | Promise<ArrayLike<number>>;
 
 /**
- * Teacher rows decoded `rows` at a time: one batched decode of 256 positions costs about what one row does
- * (each position is a single small step), so a pool of 64 rows is ~64× cheaper per row than row by row. Each
+ * Teacher rows decoded `rows` at a time: a decode runs 256 sequential small steps whatever its width, so a
+ * block of 64 rows gives ×9–10 the tokens/s of one row per decode on wasm (bench/data/teacher-samples.ts). Each
  * block is sampled from its own Rng, seeded by one draw of the source's Rng, so the source's state (that seed
  * and how many rows of the block were used) regenerates the block exactly on resume.
  */

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSourceIR, StageIR } from '../../compiler/ir/types.ts';
-import { RandomWindowSource, type Batch, type TeacherPool } from '../data/batches.ts';
+import { RandomWindowSource, type Batch } from '../data/batches.ts';
 import { batchSourceFromIR } from '../data/from-ir.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
@@ -20,7 +20,7 @@ import { configHash } from '../run/config-hash.ts';
 import { runStages, type DataSource, type StageSummary } from '../run/loop.ts';
 import type { WriteOptions } from '../run/checkpoint.ts';
 import { silentProgress, type ProgressSink } from '../run/progress.ts';
-import { sampleSequences } from '../sample/generate.ts';
+import { teacherPool } from '../sample/teacher-sampler.ts';
 import type { StageContext } from '../stages/context.ts';
 import { buildStudent } from '../student/build.ts';
 import { exportStudent } from '../student/export.ts';
@@ -222,16 +222,6 @@ export function stageTokens(
     next: () => source.nextAsync(),
     state: () => source.state(),
     restore: (s) => source.restore(s as ReturnType<RandomWindowSource['state']>),
-  };
-}
-
-/** Teacher rows for distillation data, decoded 64 at a time (runtime/data/batches.ts TeacherPool). */
-export const TEACHER_POOL_ROWS = 64;
-
-function teacherPool(teacher: TransformerLM, settings: { temperature: number; topP: number }, bos: number): TeacherPool {
-  return {
-    rows: TEACHER_POOL_ROWS,
-    sample: (rng, length, rows) => sampleSequences(teacher, { batch: rows, length, coin: () => rng.float(), startToken: bos, ...settings }),
   };
 }
 

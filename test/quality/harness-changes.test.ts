@@ -7,8 +7,7 @@
  * Checkpoint spacing is left out of the comparison: the harness keeps the base program's, a spec caps it at
  * the stage budget, and neither changes a trained weight.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { changedProgram, type Changes } from '../../bench/quality/device/changes.ts';
@@ -19,6 +18,7 @@ import { PROGRAM as REF_123_2750K } from '../../generated/ref-123-2750k/program/
 import { PROGRAM as REF_123_44M } from '../../generated/ref-123-44m/program/run.ts';
 import type { Program } from '../../runtime/program/types.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
+import { tempDir } from '../runtime/io/helpers.ts';
 
 function recipe(stages: readonly StageIR[]) {
   return stages.map((s) => {
@@ -60,11 +60,9 @@ describe('quality harness: recipe changes equal the spec that states them', () =
     const text = readFileSync(join(REPO_ROOT, 'specs', 'stories260k-11m.mohawk'), 'utf8');
     const seeded = text.replace(/^(\s*seed\s*=\s*)0$/gm, '$11');
     expect(seeded.match(/seed\s*=\s*1$/gm)).toHaveLength(2);
-    const dir = mkdtempSync(join(tmpdir(), 'mohawk-seed-'));
-    const path = join(dir, 'stories260k-11m-seed1.mohawk');
+    const path = join(tempDir('mohawk-seed-'), 'stories260k-11m-seed1.mohawk');
     writeFileSync(path, seeded);
     const want = compileForBuild(path, REPO_ROOT).ir;
-    rmSync(dir, { recursive: true, force: true });
     if (!want) throw new Error('the seeded spec does not compile');
     const got = changedIr(REF_123_11M, { ...ours(3_000_000), seed: 1 }, ['orient']);
     expect(got.data).toEqual(want.data);
